@@ -1,0 +1,216 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * reply.c - every reply smtpd can send, and all output to the client.
+ *
+ * The table below is the whole reply set: a call site names a reply by
+ * its meaning and may pass one string for the %s in its text.  Output is
+ * buffered and written only by reply_flush(), which the session calls just
+ * before it blocks on input, so a pipelined batch of commands (RFC 2920)
+ * is answered in one write.  Text that came from the client or from the
+ * delivery command is cleaned of control characters here, and no line
+ * grows past SMTP_REPLY_MAX octets.
+ */
+#include <errno.h>
+#include <poll.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "reply.h"
+
+/* clang-format off */
+static const struct reply replies[R_COUNT] = {
+	/* 2xx: done */
+	[R_HELP]          = { 214, "2.0.0", "%s" },
+	[R_GREETING]      = { 220, "", "%s ESMTP smtpd" },
+	[R_BYE]           = { 221, "2.0.0", "%s Service closing transmission channel" },
+	[R_HELLO]         = { 250, "", "%s" },
+	[R_ACTION_OK]            = { 250, "2.0.0", "OK" },
+	[R_SENDER_OK]     = { 250, "2.1.0", "Sender OK" },
+	[R_RCPT_OK]       = { 250, "2.1.5", "Recipient OK" },
+	[R_QUEUED]        = { 250, "2.0.0", "Message accepted for delivery" },
+	[R_CANNOT_VRFY]   = { 252, "2.0.0", "Cannot VRFY user, but will accept message and attempt delivery" },
+	/* 3xx: go on */
+	[R_START_DATA]    = { 354, "", "End data with <CR><LF>.<CR><LF>" },
+	/* 4xx: failed for now, the client keeps the message and retries */
+	[R_SHUTDOWN]      = { 421, "4.3.2", "%s Service not available, closing transmission channel" },
+	[R_TIMEOUT]       = { 421, "4.4.2", "%s Timeout, closing transmission channel" },
+	[R_TOO_MANY_ERRORS] = { 421, "4.7.0", "%s Too many errors, closing transmission channel" },
+	[R_DELIVERY_TEMPFAIL] = { 451, "4.3.0", "Local delivery failed for now; try again later" },
+	[R_DELIVERY_NOT_STARTED] = { 451, "4.3.0", "Delivery command could not be started; try again later" },
+	[R_STORAGE]       = { 452, "4.3.1", "Insufficient system storage" },
+	[R_TOO_MANY_RCPTS] = { 452, "4.5.3", "Too many recipients" },
+	[R_SIZE_NOT_NOW]  = { 455, "4.3.1", "Cannot accommodate SIZE now; try again later" },
+	/* 5xx: failed for good */
+	[R_UNRECOGNIZED]  = { 500, "5.5.2", "Command unrecognized" },
+	[R_LINE_TOO_LONG] = { 500, "5.5.2", "Line too long" },
+	[R_BAD_CHAR]      = { 500, "5.5.2", "Invalid character in command" },
+	[R_USAGE]         = { 501, "5.5.4", "Syntax: %s" },
+	[R_SENDER_SYNTAX] = { 501, "5.1.7", "Bad sender address syntax" },
+	[R_RCPT_SYNTAX]   = { 501, "5.1.3", "Bad recipient address syntax" },
+	[R_PATH_TOO_LONG] = { 501, "5.5.4", "Path too long" },
+	[R_PARAM_SYNTAX]  = { 501, "5.5.4", "Bad parameter: %s" },
+	[R_NOT_AVAILABLE] = { 502, "5.5.1", "%s not available" },
+	[R_NEED_HELO]     = { 503, "5.5.1", "Send HELO or EHLO first" },
+	[R_NESTED_MAIL]   = { 503, "5.5.1", "Sender already given" },
+	[R_NEED_MAIL]     = { 503, "5.5.1", "MAIL first" },
+	[R_NEED_RCPT]     = { 503, "5.5.1", "RCPT first" },
+	[R_HELP_UNKNOWN]  = { 504, "5.5.4", "No help on that topic" },
+	[R_BARE_LINE_END] = { 550, "5.5.2", "Bare CR or LF in message; lines must end in CRLF" },
+	[R_NO_SUCH_USER]  = { 550, "5.1.1", "Mailbox unavailable" },
+	[R_NO_SUCH_HOST]  = { 550, "5.1.2", "Destination system unknown" },
+	[R_TOO_BIG]       = { 552, "5.3.4", "Message size exceeds fixed maximum message size" },
+	[R_SENDER_REFUSED] = { 553, "5.1.7", "Sender address not allowed: %s" },
+	[R_RCPT_REFUSED]  = { 553, "5.1.3", "Recipient address not allowed: %s" },
+	[R_NEED_SMTPUTF8] = { 553, "5.6.7", "Non-ASCII address needs SMTPUTF8" },
+	[R_NO_VALID_RCPTS] = { 554, "5.5.1", "No valid recipients" },
+	[R_DELIVERY_REFUSED] = { 554, "5.3.0", "Delivery refused" },
+	[R_PARAM_UNKNOWN] = { 555, "5.5.4", "Parameter not recognized: %s" },
+};
+/* clang-format on */
+
+const struct reply *
+reply_get(enum reply_id id)
+{
+	return &replies[id];
+}
+
+void
+reply_init(struct out *o, int fd, int timeout)
+{
+	o->fd = fd;
+	o->timeout = timeout;
+	o->failed = 0;
+	o->len = 0;
+}
+
+/*
+ * reply_fmt - snprintf that says when it cut: 0, or -1 if the result was
+ * truncated (dst still holds a terminated prefix).
+ */
+int
+reply_fmt(char *dst, size_t size, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(dst, size, fmt, ap);
+	va_end(ap);
+	if (n < 0 || (size_t)n >= size)
+		return -1;
+	return 0;
+}
+
+/*
+ * reply_clean - copy at most len bytes of src into dst, each control
+ * character or non-ASCII byte replaced by '?'; returns the length written.
+ * dst is always terminated.
+ */
+size_t
+reply_clean(char *dst, size_t size, const char *src, size_t len)
+{
+	size_t i;
+
+	if (size == 0)
+		return 0;
+	if (len > size - 1)
+		len = size - 1;
+	for (i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)src[i];
+
+		dst[i] = (c < 0x20 || c >= 0x7f) ? '?' : (char)c;
+	}
+	dst[len] = '\0';
+	return len;
+}
+
+/* write_all - write len bytes, waiting at most o->timeout for the client. */
+static int
+write_all(struct out *o, const char *p, size_t len)
+{
+	struct pollfd pfd = { .fd = o->fd, .events = POLLOUT };
+
+	while (len > 0) {
+		ssize_t n;
+		int r = poll(&pfd, 1, o->timeout * 1000);
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			return -1;
+		n = write(o->fd, p, len);
+		if (n < 0 && (errno == EINTR || errno == EAGAIN))
+			continue;
+		if (n <= 0)
+			return -1;
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+int
+reply_flush(struct out *o)
+{
+	if (!o->failed && o->len > 0 && write_all(o, o->buf, o->len) < 0)
+		o->failed = 1;
+	o->len = 0;
+	return o->failed ? -1 : 0;
+}
+
+static void
+put(struct out *o, const char *p, size_t len)
+{
+	if (o->len + len > sizeof(o->buf))
+		(void)reply_flush(o); /* a failure is kept in o->failed */
+	memcpy(o->buf + o->len, p, len);
+	o->len += len;
+}
+
+/* line - one reply line: code, '-' or ' ', status, text; CRLF added. */
+static void
+line(struct out *o, const struct reply *r, int last, const char *text,
+    const char *arg)
+{
+	char buf[SMTP_REPLY_MAX];
+	const size_t room = sizeof(buf) - 2; /* keep space for CRLF */
+	size_t n;
+
+	n = (size_t)snprintf(buf, room + 1, "%03d%c%s%s", r->code,
+	    last ? ' ' : '-', r->status, *r->status ? " " : "");
+	for (; *text != '\0' && n < room; text++) {
+		if (text[0] == '%' && text[1] == 's') {
+			n += reply_clean(buf + n, room + 1 - n, arg,
+			    strlen(arg));
+			text++;
+		} else {
+			buf[n++] = *text;
+		}
+	}
+	buf[n++] = '\r';
+	buf[n++] = '\n';
+	put(o, buf, n);
+}
+
+void
+reply(struct out *o, enum reply_id id, const char *arg)
+{
+	reply_lines(o, id, arg, NULL, 0);
+}
+
+/*
+ * reply_lines - a reply of 1 + n lines: the table's text (with arg for
+ * its %s), then each of more[] as a line of the same code and status.
+ */
+void
+reply_lines(struct out *o, enum reply_id id, const char *arg,
+    const char *const *more, size_t n)
+{
+	const struct reply *r = &replies[id];
+	size_t i;
+
+	line(o, r, n == 0, r->text, arg != NULL ? arg : "");
+	for (i = 0; i < n; i++)
+		line(o, r, i + 1 == n, "%s", more[i]);
+}

@@ -1,0 +1,86 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * reply.h - the reply set and the buffered output to the client.
+ */
+#ifndef SMTPD_REPLY_H
+#define SMTPD_REPLY_H
+
+#include <stdarg.h>
+#include <stddef.h>
+
+#include "smtpd.h"
+
+/* Reply ids are named for their meaning; numbers live only in reply.c. */
+enum reply_id {
+	R_GREETING,
+	R_HELP,
+	R_BYE,
+	R_HELLO,
+	R_ACTION_OK,
+	R_SENDER_OK,
+	R_RCPT_OK,
+	R_QUEUED,
+	R_CANNOT_VRFY,
+	R_START_DATA,
+	R_SHUTDOWN,
+	R_TIMEOUT,
+	R_TOO_MANY_ERRORS,
+	R_DELIVERY_TEMPFAIL,
+	R_DELIVERY_NOT_STARTED,
+	R_STORAGE,
+	R_TOO_MANY_RCPTS,
+	R_SIZE_NOT_NOW,
+	R_UNRECOGNIZED,
+	R_LINE_TOO_LONG,
+	R_BAD_CHAR,
+	R_USAGE,
+	R_SENDER_SYNTAX,
+	R_RCPT_SYNTAX,
+	R_PATH_TOO_LONG,
+	R_PARAM_SYNTAX,
+	R_NOT_AVAILABLE,
+	R_NEED_HELO,
+	R_NESTED_MAIL,
+	R_NEED_MAIL,
+	R_NEED_RCPT,
+	R_HELP_UNKNOWN,
+	R_BARE_LINE_END,
+	R_NO_SUCH_USER,
+	R_NO_SUCH_HOST,
+	R_TOO_BIG,
+	R_SENDER_REFUSED,
+	R_RCPT_REFUSED,
+	R_NEED_SMTPUTF8,
+	R_NO_VALID_RCPTS,
+	R_DELIVERY_REFUSED,
+	R_PARAM_UNKNOWN,
+	R_COUNT
+};
+
+/* One row of the reply table. */
+struct reply {
+	int code;	    /* RFC 5321 reply code */
+	const char *status; /* RFC 3463 enhanced status, "" where none */
+	const char *text;   /* default text; at most one %s */
+};
+
+/* Buffered output to the client. */
+struct out {
+	int fd;
+	int timeout; /* seconds a write may wait for the client */
+	int failed;  /* a write failed: the client is gone */
+	size_t len;
+	char buf[OUTBUF_SIZE];
+};
+
+const struct reply *reply_get(enum reply_id id);
+void reply_init(struct out *o, int fd, int timeout);
+void reply(struct out *o, enum reply_id id, const char *arg);
+void reply_lines(struct out *o, enum reply_id id, const char *arg,
+    const char *const *more, size_t n);
+int reply_flush(struct out *o);
+int reply_fmt(char *dst, size_t size, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+size_t reply_clean(char *dst, size_t size, const char *src, size_t len);
+
+#endif

@@ -1,0 +1,1227 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * session.c - the SMTP grammar: line reader, command table, states, path
+ * and parameter parsing, and the DATA reader.
+ *
+ * It decides what to answer by naming a reply id; reply.c spells it and
+ * store.c runs the delivery.  Input is read in large blocks into one fixed
+ * buffer; replies are flushed only when no complete line is waiting, which
+ * is all PIPELINING (RFC 2920) asks of a server.
+ */
+#include <errno.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/statvfs.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "reply.h"
+#include "session.h"
+#include "store.h"
+
+/* States, as bits so that a command can name the set it is allowed in. */
+enum state {
+	ST_START = 1, /* before HELO or EHLO */
+	ST_READY = 2, /* greeted, no transaction */
+	ST_MAIL = 4,  /* sender given, no recipient yet */
+	ST_RCPT = 8,  /* at least one recipient accepted */
+};
+#define ST_ANY (ST_START | ST_READY | ST_MAIL | ST_RCPT)
+#define ST_HELLO (ST_READY | ST_MAIL | ST_RCPT)
+
+enum arg {
+	ARG_NONE, /* 501 if one is given */
+	ARG_REQ,  /* 501 if none is given */
+	ARG_OPT,
+};
+
+/* What a line read gave. */
+enum input {
+	IN_LINE,
+	IN_TOO_LONG,
+	IN_EOF,
+	IN_TIMEOUT,
+};
+
+struct command;
+
+struct session {
+	const struct config *cfg;
+	const struct command *cmd; /* the command being handled */
+	struct out out;
+	enum state state;
+	int done;		/* end the session after this command */
+	int exit_status;
+	unsigned errors;	/* error replies so far */
+	int esmtp;		/* the client said EHLO */
+	char helo[SMTP_DOMAIN_MAX + 1];
+
+	/* The transaction. */
+	const char *mode;	/* MAIL, SEND, SOML, SAML */
+	struct path sender;
+	int smtputf8;
+	unsigned rcpt_tries;	/* RCPT commands, accepted or not */
+	size_t nrcpts;
+	char *rcpts;		/* nrcpts NUL-terminated addresses */
+	size_t rcpts_len;
+	size_t rcpts_cap;
+
+	/* Input: bytes [r, w) of buf are read but not yet used. */
+	size_t r, w;
+	int eof;
+	char in[INBUF_SIZE];
+};
+
+struct command {
+	const char *verb;
+	unsigned states;
+	enum arg arg;
+	void (*handler)(struct session *, char *, size_t);
+	const char *syntax; /* for HELP and for 501 */
+};
+
+static void cmd_helo(struct session *, char *, size_t);
+static void cmd_ehlo(struct session *, char *, size_t);
+static void cmd_mail(struct session *, char *, size_t);
+static void cmd_rcpt(struct session *, char *, size_t);
+static void cmd_data(struct session *, char *, size_t);
+static void cmd_rset(struct session *, char *, size_t);
+static void cmd_noop(struct session *, char *, size_t);
+static void cmd_quit(struct session *, char *, size_t);
+static void cmd_help(struct session *, char *, size_t);
+static void cmd_vrfy(struct session *, char *, size_t);
+static void cmd_expn(struct session *, char *, size_t);
+static void cmd_turn(struct session *, char *, size_t);
+
+/*
+ * The grammar.  RFC 5321 4.1.4: NOOP, HELP, EXPN, VRFY and RSET are
+ * allowed at any time; a transaction needs a greeting first.
+ */
+/* clang-format off */
+static const struct command commands[] = {
+	/* verb   allowed in          argument  handler    syntax */
+	{ "HELO", ST_ANY,             ARG_REQ,  cmd_helo, "HELO <domain>" },
+	{ "EHLO", ST_ANY,             ARG_REQ,  cmd_ehlo, "EHLO <domain>" },
+	{ "MAIL", ST_READY,           ARG_REQ,  cmd_mail, "MAIL FROM:<address> [SIZE=n] [BODY=7BIT|8BITMIME] [SMTPUTF8]" },
+	{ "SEND", ST_READY,           ARG_REQ,  cmd_mail, "SEND FROM:<address> (deliver to the terminal)" },
+	{ "SOML", ST_READY,           ARG_REQ,  cmd_mail, "SOML FROM:<address> (terminal, else mailbox)" },
+	{ "SAML", ST_READY,           ARG_REQ,  cmd_mail, "SAML FROM:<address> (terminal and mailbox)" },
+	{ "RCPT", ST_MAIL | ST_RCPT,  ARG_REQ,  cmd_rcpt, "RCPT TO:<address>" },
+	{ "DATA", ST_RCPT,            ARG_NONE, cmd_data, "DATA (then the message, ending with a line holding only '.')" },
+	{ "RSET", ST_ANY,             ARG_NONE, cmd_rset, "RSET (abort the transaction)" },
+	{ "NOOP", ST_ANY,             ARG_OPT,  cmd_noop, "NOOP [<string>]" },
+	{ "QUIT", ST_ANY,             ARG_NONE, cmd_quit, "QUIT" },
+	{ "HELP", ST_ANY,             ARG_OPT,  cmd_help, "HELP [<command>]" },
+	{ "VRFY", ST_ANY,             ARG_REQ,  cmd_vrfy, "VRFY <user>" },
+	{ "EXPN", ST_ANY,             ARG_REQ,  cmd_expn, "EXPN <list>" },
+	{ "TURN", ST_ANY,             ARG_NONE, cmd_turn, "TURN (refused: RFC 5321 appendix F.1)" },
+};
+/* clang-format on */
+#define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
+
+/* Replies after the final dot judge the message, not a command. */
+static void
+say(struct session *s, enum reply_id id, const char *arg)
+{
+	int code = reply_get(id)->code;
+
+	reply(&s->out, id, arg);
+	/*
+	 * 452 for too many recipients is the normal way to ask for a second
+	 * transaction (RFC 5321 4.5.3.1.10), not an error of the client.
+	 */
+	if (code < 400 || id == R_TOO_MANY_RCPTS || s->done)
+		return;
+	if (++s->errors >= DEFAULT_ERRORS_MAX) {
+		reply(&s->out, R_TOO_MANY_ERRORS, s->cfg->hostname);
+		log_event(LOG_NOTICE, "event=too_many_errors errors=%u",
+		    s->errors);
+		s->done = 1;
+	}
+}
+
+static void
+session_enter(struct session *s, enum state st)
+{
+	s->state = st;
+}
+
+static void
+transaction_clear(struct session *s)
+{
+	s->mode = NULL;
+	s->sender.len = 0;
+	s->sender.addr[0] = '\0';
+	s->smtputf8 = 0;
+	s->rcpt_tries = 0;
+	s->nrcpts = 0;
+	s->rcpts_len = 0;
+	if (s->state != ST_START)
+		session_enter(s, ST_READY);
+}
+
+static int64_t
+now_ms(void)
+{
+	struct timespec ts;
+
+	(void)clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/*
+ * fill - read more input, waiting until deadline (ms, monotonic).
+ * Returns IN_LINE when bytes arrived, IN_EOF or IN_TIMEOUT.  Replies are
+ * flushed first: the client may be waiting for them.
+ */
+static enum input
+fill(struct session *s, int64_t deadline)
+{
+	struct pollfd pfd = { .fd = s->cfg->in_fd, .events = POLLIN };
+	ssize_t n;
+
+	if (reply_flush(&s->out) < 0)
+		return IN_EOF;
+	if (s->r == s->w) {
+		s->r = s->w = 0;
+	} else if (s->r > 0 && sizeof(s->in) - s->w < SMTP_LINE_MAX) {
+		memmove(s->in, s->in + s->r, s->w - s->r);
+		s->w -= s->r;
+		s->r = 0;
+	}
+	for (;;) {
+		int64_t left = deadline - now_ms();
+		int r;
+
+		if (left <= 0)
+			return IN_TIMEOUT;
+		r = poll(&pfd, 1, left > 3600000 ? 3600000 : (int)left);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			return IN_EOF;
+		if (r == 0)
+			continue; /* the loop checks the deadline */
+		n = read(s->cfg->in_fd, s->in + s->w, sizeof(s->in) - s->w);
+		if (n < 0 && (errno == EINTR || errno == EAGAIN))
+			continue;
+		if (n <= 0) {
+			s->eof = 1;
+			return IN_EOF;
+		}
+		s->w += (size_t)n;
+		return IN_LINE;
+	}
+}
+
+/*
+ * next_line - the next command line, without its line end, which may be
+ * CRLF or a bare LF.  A line longer than SMTP_LINE_MAX is skipped to its
+ * end and reported once as IN_TOO_LONG: memory never grows with it.
+ */
+static enum input
+next_line(struct session *s, char **line, size_t *len)
+{
+	int64_t deadline = now_ms() + (int64_t)s->cfg->timeout * 1000;
+	int too_long = 0;
+
+	for (;;) {
+		char *p = s->in + s->r;
+		size_t avail = s->w - s->r;
+		char *nl = memchr(p, '\n', avail);
+		enum input got;
+
+		if (nl != NULL) {
+			size_t n = (size_t)(nl - p);
+
+			s->r += n + 1;
+			if (too_long || n + 1 > SMTP_LINE_MAX)
+				return IN_TOO_LONG;
+			if (n > 0 && p[n - 1] == '\r')
+				n--;
+			p[n] = '\0';
+			*line = p;
+			*len = n;
+			return IN_LINE;
+		}
+		if (avail >= SMTP_LINE_MAX) {
+			too_long = 1;
+			s->r = s->w;
+		}
+		got = fill(s, deadline);
+		if (got != IN_LINE)
+			return got;
+	}
+}
+
+/* Character classes of RFC 5321 4.1.2 and RFC 5322 3.2.3. */
+static int
+is_alnum(unsigned char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	    (c >= '0' && c <= '9');
+}
+
+static int
+is_atext(unsigned char c)
+{
+	return is_alnum(c) || (c != '\0' && strchr("!#$%&'*+-/=?^_`{|}~", c));
+}
+
+/* utf8_len - length of the well-formed UTF-8 sequence at p, or 0. */
+static size_t
+utf8_len(const unsigned char *p, size_t len)
+{
+	size_t n, i;
+	unsigned cp;
+
+	if (p[0] >= 0xc2 && p[0] <= 0xdf) {
+		n = 2;
+		cp = p[0] & 0x1f;
+	} else if (p[0] >= 0xe0 && p[0] <= 0xef) {
+		n = 3;
+		cp = p[0] & 0x0f;
+	} else if (p[0] >= 0xf0 && p[0] <= 0xf4) {
+		n = 4;
+		cp = p[0] & 0x07;
+	} else {
+		return 0;
+	}
+	if (len < n)
+		return 0;
+	for (i = 1; i < n; i++) {
+		if ((p[i] & 0xc0) != 0x80)
+			return 0;
+		cp = cp << 6 | (p[i] & 0x3f);
+	}
+	/* Overlong forms, surrogates and code points past U+10FFFF. */
+	if ((n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000) ||
+	    (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff)
+		return 0;
+	return n;
+}
+
+/*
+ * domain - length of the Domain at s (RFC 5321 4.1.2, with RFC 6531
+ * U-labels), or 0 if there is none.  Sets *utf8 for non-ASCII.
+ */
+static size_t
+domain(const char *s, size_t len, int *utf8)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	size_t i = 0;
+
+	for (;;) {
+		size_t start = i;
+
+		while (i < len) {
+			size_t n;
+
+			if (is_alnum(u[i]) || u[i] == '-') {
+				i++;
+			} else if (u[i] >= 0x80 &&
+			    (n = utf8_len(u + i, len - i)) > 0) {
+				*utf8 = 1;
+				i += n;
+			} else {
+				break;
+			}
+		}
+		/* A label: letter or digit at both ends, at most 63. */
+		if (i == start || s[start] == '-' || s[i - 1] == '-' ||
+		    i - start > 63)
+			return 0;
+		if (i < len && s[i] == '.' && i + 1 < len) {
+			i++;
+			continue;
+		}
+		return i;
+	}
+}
+
+/* snum - an IPv4 address literal's body "a.b.c.d", each 0-255. */
+static int
+ipv4_literal(const char *s, size_t len)
+{
+	size_t i = 0;
+	int part;
+
+	for (part = 0; part < 4; part++) {
+		unsigned v = 0, digits = 0;
+
+		while (i < len && s[i] >= '0' && s[i] <= '9' && digits < 4) {
+			v = v * 10 + (unsigned)(s[i++] - '0');
+			digits++;
+		}
+		if (digits == 0 || digits > 3 || v > 255)
+			return 0;
+		if (part < 3 && (i >= len || s[i++] != '.'))
+			return 0;
+	}
+	return i == len;
+}
+
+/*
+ * ipv6_literal - "IPv6:" and an address in one of the forms of RFC 5321
+ * 4.1.3: full, compressed ("::"), or ending in an IPv4 address.
+ */
+static int
+ipv6_literal(const char *s, size_t len)
+{
+	size_t i = 5, groups = 0;
+	int compressed = 0;
+
+	if (len < 7 || strncasecmp(s, "IPv6:", 5) != 0)
+		return 0;
+	if (s[i] == ':') {
+		if (s[i + 1] != ':')
+			return 0;
+		compressed = 1;
+		i += 2;
+		if (i == len)
+			return 1;
+	}
+	for (;;) {
+		size_t start = i, dots = 0, k;
+
+		for (k = i; k < len && s[k] != ':'; k++)
+			dots += s[k] == '.';
+		if (dots > 0) {
+			/* An IPv4 tail counts as two groups. */
+			if (!ipv4_literal(s + i, len - i))
+				return 0;
+			groups += 2;
+			break;
+		}
+		while (i < len && i - start < 4 &&
+		    strchr("0123456789abcdefABCDEF", s[i]) != NULL && s[i])
+			i++;
+		if (i == start)
+			return 0;
+		groups++;
+		if (i == len)
+			break;
+		if (s[i] != ':')
+			return 0;
+		i++;
+		if (i < len && s[i] == ':') {
+			if (compressed)
+				return 0;
+			compressed = 1;
+			i++;
+			if (i == len)
+				break;
+		} else if (i == len) {
+			return 0;
+		}
+	}
+	return compressed ? groups <= 7 : groups == 8;
+}
+
+/* local_part - length of the Local-part at s, or 0. */
+static size_t
+local_part(const char *s, size_t len, int *utf8)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	size_t i = 0, n;
+
+	if (len > 0 && s[0] == '"') {
+		/* Quoted-string: qtextSMTP and quoted-pairSMTP. */
+		for (i = 1; i < len; i++) {
+			if (u[i] == '"')
+				return i + 1;
+			if (u[i] == '\\') {
+				if (++i >= len || u[i] < 32 || u[i] > 126)
+					return 0;
+			} else if (u[i] >= 0x80) {
+				if ((n = utf8_len(u + i, len - i)) == 0)
+					return 0;
+				*utf8 = 1;
+				i += n - 1;
+			} else if (u[i] < 32 || u[i] > 126) {
+				return 0;
+			}
+		}
+		return 0;
+	}
+	/* Dot-string: atoms joined by single dots. */
+	for (;;) {
+		size_t start = i;
+
+		while (i < len) {
+			if (is_atext(u[i])) {
+				i++;
+			} else if (u[i] >= 0x80 &&
+			    (n = utf8_len(u + i, len - i)) > 0) {
+				*utf8 = 1;
+				i += n;
+			} else {
+				break;
+			}
+		}
+		if (i == start)
+			return 0;
+		if (i < len && s[i] == '.') {
+			i++;
+			continue;
+		}
+		return i;
+	}
+}
+
+/*
+ * session_parse_path - parse the Path or "<>" at s (RFC 5321 4.1.2).
+ * A source route is checked and dropped (RFC 5321 appendix C); the
+ * mailbox goes to p.  *used is the length of the path with its brackets.
+ */
+enum path_result
+session_parse_path(const char *s, size_t len, int flags, struct path *p,
+    size_t *used)
+{
+	size_t i = 1, lp, dom, start;
+	int utf8 = 0;
+
+	p->len = 0;
+	p->addr[0] = '\0';
+	p->utf8 = 0;
+	if (len < 2 || s[0] != '<')
+		return PATH_SYNTAX;
+	if (s[1] == '>') {
+		*used = 2;
+		return (flags & PATH_NULL_OK) ? PATH_OK : PATH_SYNTAX;
+	}
+	/* A-d-l ":" */
+	if (s[i] == '@') {
+		for (;;) {
+			size_t d = domain(s + i + 1, len - i - 1, &utf8);
+
+			if (d == 0)
+				return PATH_SYNTAX;
+			i += 1 + d;
+			if (i < len && s[i] == ',' && i + 1 < len &&
+			    s[i + 1] == '@') {
+				i++;
+				continue;
+			}
+			if (i >= len || s[i] != ':')
+				return PATH_SYNTAX;
+			i++;
+			break;
+		}
+	}
+	start = i;
+	lp = local_part(s + i, len - i, &utf8);
+	if (lp == 0)
+		return PATH_SYNTAX;
+	i += lp;
+	if (i < len && s[i] == '>' && start == 1 && lp == 10 &&
+	    (flags & PATH_POSTMASTER_OK) &&
+	    strncasecmp(s + 1, "postmaster", 10) == 0) {
+		/* RFC 5321 4.1.1.3: <Postmaster> needs no domain. */
+		dom = 0;
+	} else {
+		const char *d;
+
+		if (i >= len || s[i] != '@')
+			return PATH_SYNTAX;
+		i++;
+		d = s + i;
+		if (i < len && *d == '[') {
+			const char *end = memchr(d, ']', len - i);
+			size_t body;
+
+			if (end == NULL)
+				return PATH_SYNTAX;
+			body = (size_t)(end - d) - 1;
+			if (!ipv4_literal(d + 1, body) &&
+			    !ipv6_literal(d + 1, body))
+				return PATH_SYNTAX;
+			dom = body + 2;
+		} else {
+			dom = domain(d, len - i, &utf8);
+			if (dom == 0)
+				return PATH_SYNTAX;
+		}
+		i += dom;
+	}
+	if (i >= len || s[i] != '>')
+		return PATH_SYNTAX;
+	*used = i + 1;
+	if (lp > SMTP_LOCAL_MAX)
+		return PATH_LOCAL_TOO_LONG;
+	if (dom > SMTP_DOMAIN_MAX)
+		return PATH_DOMAIN_TOO_LONG;
+	if (*used > SMTP_PATH_MAX)
+		return PATH_TOO_LONG;
+	/* The mailbox becomes a delivery argument: never an option. */
+	if (s[start] == '-')
+		return PATH_DASH;
+	p->len = i - start;
+	memcpy(p->addr, s + start, p->len);
+	p->addr[p->len] = '\0';
+	p->utf8 = utf8;
+	return PATH_OK;
+}
+
+/* Which reply a path error gets, for a sender and for a recipient. */
+static const struct {
+	enum reply_id sender, rcpt;
+	const char *why;
+} path_replies[] = {
+	[PATH_SYNTAX] = { R_SENDER_SYNTAX, R_RCPT_SYNTAX, NULL },
+	[PATH_TOO_LONG] = { R_PATH_TOO_LONG, R_PATH_TOO_LONG, NULL },
+	[PATH_LOCAL_TOO_LONG] = { R_SENDER_REFUSED, R_RCPT_REFUSED,
+	    "local part over 64 octets" },
+	[PATH_DOMAIN_TOO_LONG] = { R_SENDER_REFUSED, R_RCPT_REFUSED,
+	    "domain over 255 octets" },
+	[PATH_DASH] = { R_SENDER_REFUSED, R_RCPT_REFUSED,
+	    "begins with '-'" },
+};
+
+/*
+ * path_arg - parse "FROM:<path> params" (or "TO:"), accepting spaces
+ * after the colon as most senders' peers do.  Returns 0 with *params set
+ * to the rest of the line, or -1 after replying.
+ */
+static int
+path_arg(struct session *s, char *arg, size_t len, const char *prefix,
+    int flags, struct path *p, char **params)
+{
+	size_t plen = strlen(prefix), used = 0;
+	enum path_result res;
+	int sender = flags & PATH_NULL_OK;
+
+	if (len < plen || strncasecmp(arg, prefix, plen) != 0) {
+		say(s, R_USAGE, sender ? "MAIL FROM:<address>" :
+		    "RCPT TO:<address>");
+		return -1;
+	}
+	arg += plen;
+	len -= plen;
+	while (len > 0 && *arg == ' ') {
+		arg++;
+		len--;
+	}
+	res = session_parse_path(arg, len, flags, p, &used);
+	if (res == PATH_OK && used < len && arg[used] != ' ')
+		res = PATH_SYNTAX;
+	if (res != PATH_OK) {
+		say(s, sender ? path_replies[res].sender :
+		    path_replies[res].rcpt, path_replies[res].why);
+		return -1;
+	}
+	*params = arg + used;
+	return 0;
+}
+
+/*
+ * next_param - split the next "KEYWORD[=value]" off *rest (RFC 5321
+ * 4.1.2 esmtp-param).  Returns 1 with key and value (NULL if none), 0 at
+ * the end, -1 on bad syntax.
+ */
+static int
+next_param(char **rest, char **key, char **value)
+{
+	char *p = *rest, *k;
+
+	while (*p == ' ')
+		p++;
+	if (*p == '\0')
+		return 0;
+	k = p;
+	if (!is_alnum((unsigned char)*p))
+		return -1;
+	while (is_alnum((unsigned char)*p) || *p == '-')
+		p++;
+	*value = NULL;
+	if (*p == '=') {
+		*p++ = '\0';
+		*value = p;
+		while (*p > ' ' && *p < 127 && *p != '=')
+			p++;
+		if (p == *value)
+			return -1;
+	}
+	if (*p != '\0' && *p != ' ')
+		return -1;
+	if (*p == ' ')
+		*p++ = '\0';
+	*key = k;
+	*rest = p;
+	return 1;
+}
+
+/*
+ * free_space - octets that can still be stored in the temporary directory,
+ * or UINT64_MAX if that cannot be told.
+ */
+static uint64_t
+free_space(const char *dir)
+{
+	struct statvfs sv;
+
+	if (statvfs(dir, &sv) < 0)
+		return UINT64_MAX;
+	return (uint64_t)sv.f_bavail * sv.f_frsize;
+}
+
+/* mail_params - the MAIL parameters; 0, or -1 after replying. */
+static int
+mail_params(struct session *s, char *rest)
+{
+	char *key, *value;
+	int r, seen_size = 0, seen_body = 0;
+	uint64_t size = 0;
+
+	while ((r = next_param(&rest, &key, &value)) > 0) {
+		/* RFC 5321 4.1.1.11: after HELO there are no extensions. */
+		if (!s->esmtp) {
+			say(s, R_PARAM_UNKNOWN, key);
+			return -1;
+		}
+		if (strcasecmp(key, "SIZE") == 0) {
+			size_t n = value ? strlen(value) : 0;
+			size_t i;
+
+			if (seen_size++ || n == 0 || n > SMTP_SIZE_DIGITS_MAX ||
+			    strspn(value, "0123456789") != n) {
+				say(s, R_PARAM_SYNTAX, "SIZE");
+				return -1;
+			}
+			for (i = 0; i < n; i++) {
+				unsigned d = (unsigned)(value[i] - '0');
+
+				size = size > (UINT64_MAX - d) / 10 ?
+				    UINT64_MAX : size * 10 + d;
+			}
+		} else if (strcasecmp(key, "BODY") == 0) {
+			if (seen_body++ || value == NULL ||
+			    (strcasecmp(value, "7BIT") != 0 &&
+				strcasecmp(value, "8BITMIME") != 0)) {
+				say(s, R_PARAM_SYNTAX, "BODY");
+				return -1;
+			}
+		} else if (strcasecmp(key, "SMTPUTF8") == 0) {
+			if (s->smtputf8++ || value != NULL) {
+				say(s, R_PARAM_SYNTAX, "SMTPUTF8");
+				return -1;
+			}
+		} else {
+			say(s, R_PARAM_UNKNOWN, key);
+			return -1;
+		}
+	}
+	if (r < 0) {
+		say(s, R_PARAM_SYNTAX, "syntax");
+		return -1;
+	}
+	/* RFC 1870 6.1: refuse before any data is sent. */
+	if (seen_size && s->cfg->max_size > 0 && size > s->cfg->max_size) {
+		say(s, R_TOO_BIG, NULL);
+		return -1;
+	}
+	if (seen_size && size > free_space(s->cfg->tmpdir)) {
+		say(s, R_SIZE_NOT_NOW, NULL);
+		return -1;
+	}
+	return 0;
+}
+
+static void
+cmd_mail(struct session *s, char *arg, size_t len)
+{
+	char *rest;
+
+	s->smtputf8 = 0;
+	if (path_arg(s, arg, len, "FROM:", PATH_NULL_OK, &s->sender,
+		&rest) < 0 ||
+	    mail_params(s, rest) < 0) {
+		transaction_clear(s);
+		return;
+	}
+	if (s->sender.utf8 && !s->smtputf8) {
+		say(s, R_NEED_SMTPUTF8, NULL);
+		transaction_clear(s);
+		return;
+	}
+	s->mode = s->cmd->verb; /* MAIL, SEND, SOML or SAML */
+	session_enter(s, ST_MAIL);
+	say(s, R_SENDER_OK, NULL);
+}
+
+static int
+rcpt_add(struct session *s, const struct path *p)
+{
+	size_t need = s->rcpts_len + p->len + 1;
+
+	if (need > s->rcpts_cap) {
+		size_t cap = s->rcpts_cap ? s->rcpts_cap * 2 : 1024;
+		char *n;
+
+		while (cap < need)
+			cap *= 2;
+		if ((n = realloc(s->rcpts, cap)) == NULL)
+			return -1;
+		s->rcpts = n;
+		s->rcpts_cap = cap;
+	}
+	memcpy(s->rcpts + s->rcpts_len, p->addr, p->len + 1);
+	s->rcpts_len = need;
+	s->nrcpts++;
+	return 0;
+}
+
+static void
+cmd_rcpt(struct session *s, char *arg, size_t len)
+{
+	struct path p;
+	char *rest, *key, *value;
+
+	s->rcpt_tries++;
+	if (s->nrcpts >= s->cfg->max_rcpts) {
+		say(s, R_TOO_MANY_RCPTS, NULL);
+		return;
+	}
+	if (path_arg(s, arg, len, "TO:", PATH_POSTMASTER_OK, &p, &rest) < 0)
+		return;
+	/* We advertise no extension that defines a RCPT parameter. */
+	switch (next_param(&rest, &key, &value)) {
+	case 0:
+		break;
+	case 1:
+		say(s, R_PARAM_UNKNOWN, key);
+		return;
+	default:
+		say(s, R_PARAM_SYNTAX, "syntax");
+		return;
+	}
+	if (p.utf8 && !s->smtputf8) {
+		say(s, R_NEED_SMTPUTF8, NULL);
+		return;
+	}
+	if (rcpt_add(s, &p) < 0) {
+		say(s, R_STORAGE, NULL);
+		return;
+	}
+	session_enter(s, ST_RCPT);
+	say(s, R_RCPT_OK, NULL);
+}
+
+void
+session_unstuff_init(struct unstuff *u, enum bare_lf policy)
+{
+	memset(u, 0, sizeof(*u));
+	u->policy = policy;
+	u->bol = 1;
+	u->bol_crlf = 1; /* the CRLF that ended the DATA command */
+}
+
+/*
+ * session_unstuff - decode in[0, len) into out, which has room for len
+ * bytes (decoding never grows).  Returns how many bytes were used: the
+ * rest, at most two bytes, cannot be decided without more input.
+ *
+ * Only <CRLF>.<CRLF> ends the message.  Every other end-of-data look-alike
+ * (<LF>.<LF>, <CR>.<CR>, <LF>.<CRLF>, ...) is content, so that a message
+ * can never smuggle a second one past a server that reads it differently
+ * (SMTP smuggling, CVE-2023-51764/51765/51766).  Under BARE_LF_REJECT a
+ * bare CR or LF marks the message bad; under BARE_LF_NORMALIZE a bare LF
+ * ends a line and a bare CR becomes a space.
+ */
+size_t
+session_unstuff(struct unstuff *u, const char *in, size_t len, char *out,
+    size_t *outlen)
+{
+	size_t i = 0, o = 0, crlfs = 0;
+
+	while (i < len && !u->done) {
+		const char *nl;
+		size_t end;
+		int crlf = 0;
+
+		if (u->bol) {
+			if (in[i] == '.') {
+				if (len - i < 2 || (in[i + 1] == '\r' && len - i < 3))
+					break;
+				if (in[i + 1] == '\r' && in[i + 2] == '\n' &&
+				    u->bol_crlf) {
+					i += 3;
+					u->done = 1;
+					break;
+				}
+				/* RFC 5321 4.5.2: drop a leading dot that has
+				 * company; a lone dot that ends nothing stays. */
+				if (in[i + 1] != '\n' &&
+				    !(in[i + 1] == '\r' && in[i + 2] == '\n'))
+					i++;
+			}
+			u->bol = 0;
+		}
+		nl = memchr(in + i, '\n', len - i);
+		end = nl != NULL ? (size_t)(nl - in) : len;
+		while (i < end) {
+			const char *cr = memchr(in + i, '\r', end - i);
+			size_t stop = cr != NULL ? (size_t)(cr - in) : end;
+
+			memcpy(out + o, in + i, stop - i);
+			o += stop - i;
+			i = stop;
+			if (cr == NULL)
+				break;
+			if (nl != NULL && stop + 1 == end) {
+				crlf = 1;
+				i = end;
+				break;
+			}
+			if (stop + 1 == len)
+				goto undecided; /* is an LF coming? */
+			if (u->policy == BARE_LF_NORMALIZE) {
+				out[o++] = ' ';
+			} else {
+				u->bare = 1;
+				out[o++] = '\r';
+			}
+			i = stop + 1;
+		}
+		if (nl == NULL)
+			break;
+		i = end + 1;
+		out[o++] = '\n';
+		if (crlf) {
+			crlfs++;
+			u->bol = 1;
+			u->bol_crlf = 1;
+		} else if (u->policy == BARE_LF_NORMALIZE) {
+			u->bol = 1;
+			u->bol_crlf = 0;
+		} else {
+			u->bare = 1; /* a bare LF ends no line */
+		}
+	}
+undecided:
+	/* RFC 1870: the size counts each line end as the CRLF it was. */
+	u->size += o + crlfs;
+	*outlen = o;
+	return i;
+}
+
+/*
+ * read_data - read the message after 354 into st until the final dot.
+ * Returns IN_LINE at the final dot, else IN_EOF or IN_TIMEOUT; u tells
+ * what was wrong with the message.
+ */
+static enum input
+read_data(struct session *s, struct store *st, struct unstuff *u,
+    int *too_big)
+{
+	char out[INBUF_SIZE];
+
+	for (;;) {
+		size_t outlen, used;
+		enum input got;
+
+		used = session_unstuff(u, s->in + s->r, s->w - s->r, out,
+		    &outlen);
+		s->r += used;
+		if (s->cfg->max_size > 0 && u->size > s->cfg->max_size)
+			*too_big = 1;
+		if (!u->bare && !*too_big)
+			store_write(st, out, outlen);
+		if (u->done)
+			return IN_LINE;
+		/* XXX: a slow sender may take --timeout per read here. */
+		got = fill(s, now_ms() + (int64_t)s->cfg->timeout * 1000);
+		if (got != IN_LINE)
+			return got;
+	}
+}
+
+static void
+cmd_data(struct session *s, char *arg, size_t len)
+{
+	struct store st;
+	struct unstuff u;
+	struct envelope env = {
+		.sender = s->sender.addr,
+		.rcpts = s->rcpts,
+		.nrcpts = s->nrcpts,
+		.mode = s->mode,
+		.proto = s->smtputf8 ? "UTF8SMTP" : s->esmtp ? "ESMTP" : "SMTP",
+		.helo = s->helo,
+		.hostname = s->cfg->hostname,
+		.peer_addr = s->cfg->peer_addr,
+		.peer_host = s->cfg->peer_host,
+	};
+	enum reply_id verdict;
+	enum input got;
+	int too_big = 0;
+
+	(void)arg;
+	(void)len;
+	if (store_open(&st, s->cfg->tmpdir) < 0) {
+		log_event(LOG_ERR, "event=store_open error=\"%s\"",
+		    strerror(errno));
+		say(s, R_STORAGE, NULL);
+		return;
+	}
+	store_received(&st, &env);
+	reply(&s->out, R_START_DATA, NULL);
+	session_unstuff_init(&u, s->cfg->bare_lf);
+	got = read_data(s, &st, &u, &too_big);
+	if (got != IN_LINE) {
+		/* Never deliver part of a message. */
+		store_abort(&st);
+		log_event(LOG_NOTICE, "event=data_aborted reason=%s size=%llu",
+		    got == IN_TIMEOUT ? "timeout" : "eof",
+		    (unsigned long long)u.size);
+		if (got == IN_TIMEOUT)
+			reply(&s->out, R_TIMEOUT, s->cfg->hostname);
+		s->done = 1;
+		return;
+	}
+	if (u.bare || too_big) {
+		store_abort(&st);
+		verdict = u.bare ? R_BARE_LINE_END : R_TOO_BIG;
+	} else {
+		verdict = store_close(&st, &env, s->cfg->command,
+		    s->cfg->delivery_timeout);
+	}
+	log_event(LOG_INFO,
+	    "event=message from=<%s> rcpts=%zu size=%llu mode=%s status=%d",
+	    s->sender.addr, s->nrcpts, (unsigned long long)u.size, s->mode,
+	    reply_get(verdict)->code);
+	reply(&s->out, verdict, NULL);
+	transaction_clear(s);
+}
+
+/* A HELO or EHLO argument: one word of printable ASCII. */
+static int
+hello(struct session *s, const char *arg, size_t len, const char *verb)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		if (arg[i] <= ' ' || arg[i] >= 127)
+			break;
+	if (i != len || len > SMTP_DOMAIN_MAX) {
+		say(s, R_USAGE, verb);
+		return -1;
+	}
+	memcpy(s->helo, arg, len);
+	s->helo[len] = '\0';
+	session_enter(s, ST_READY);
+	transaction_clear(s);
+	return 0;
+}
+
+static void
+cmd_helo(struct session *s, char *arg, size_t len)
+{
+	if (hello(s, arg, len, "HELO <domain>") < 0)
+		return;
+	s->esmtp = 0;
+	say(s, R_HELLO, s->cfg->hostname);
+}
+
+static void
+cmd_ehlo(struct session *s, char *arg, size_t len)
+{
+	char size[32];
+	const char *ext[] = { size, "PIPELINING", "8BITMIME",
+		"ENHANCEDSTATUSCODES", "SMTPUTF8", "HELP" };
+
+	if (hello(s, arg, len, "EHLO <domain>") < 0)
+		return;
+	s->esmtp = 1;
+	/* RFC 1870: "SIZE 0" says there is no fixed limit. */
+	(void)reply_fmt(size, sizeof(size), "SIZE %llu",
+	    (unsigned long long)s->cfg->max_size);
+	reply_lines(&s->out, R_HELLO, s->cfg->hostname, ext,
+	    sizeof(ext) / sizeof(ext[0]));
+}
+
+static void
+cmd_rset(struct session *s, char *arg, size_t len)
+{
+	(void)arg;
+	(void)len;
+	transaction_clear(s);
+	say(s, R_ACTION_OK, NULL);
+}
+
+static void
+cmd_noop(struct session *s, char *arg, size_t len)
+{
+	(void)arg;
+	(void)len;
+	say(s, R_ACTION_OK, NULL);
+}
+
+static void
+cmd_quit(struct session *s, char *arg, size_t len)
+{
+	(void)arg;
+	(void)len;
+	reply(&s->out, R_BYE, s->cfg->hostname);
+	s->done = 1;
+}
+
+static const struct command *
+find_command(const char *verb, size_t len)
+{
+	size_t i;
+
+	if (len != 4)
+		return NULL;
+	for (i = 0; i < NCOMMANDS; i++)
+		if (strncasecmp(commands[i].verb, verb, 4) == 0)
+			return &commands[i];
+	return NULL;
+}
+
+static void
+cmd_help(struct session *s, char *arg, size_t len)
+{
+	static const char *const more[] = {
+		"Commands: HELO EHLO MAIL RCPT DATA RSET NOOP QUIT",
+		"          HELP VRFY EXPN SEND SOML SAML TURN",
+		"For more on a command: HELP <command>",
+	};
+	const struct command *c;
+
+	if (len == 0) {
+		reply_lines(&s->out, R_HELP, "smtpd " SMTPD_VERSION, more,
+		    sizeof(more) / sizeof(more[0]));
+		return;
+	}
+	if ((c = find_command(arg, len)) == NULL) {
+		say(s, R_HELP_UNKNOWN, NULL);
+		return;
+	}
+	reply(&s->out, R_HELP, c->syntax);
+}
+
+static void
+cmd_vrfy(struct session *s, char *arg, size_t len)
+{
+	(void)arg;
+	(void)len;
+	/* RFC 5321 3.5.3: no user database is consulted yet. */
+	say(s, R_CANNOT_VRFY, NULL);
+}
+
+static void
+cmd_expn(struct session *s, char *arg, size_t len)
+{
+	(void)arg;
+	(void)len;
+	say(s, R_NOT_AVAILABLE, "EXPN");
+}
+
+static void
+cmd_turn(struct session *s, char *arg, size_t len)
+{
+	(void)arg;
+	(void)len;
+	/* RFC 5321 appendix F.1: TURN hands mail to whoever asks. */
+	say(s, R_NOT_AVAILABLE, "TURN");
+}
+
+/* wrong_state - the 503 (or 554) for a command not allowed now. */
+static void
+wrong_state(struct session *s, const struct command *c)
+{
+	if (s->state == ST_START)
+		say(s, R_NEED_HELO, NULL);
+	else if (c->handler == cmd_mail)
+		say(s, R_NESTED_MAIL, NULL);
+	else if (s->state == ST_READY)
+		say(s, R_NEED_MAIL, NULL);
+	else if (s->rcpt_tries > 0) /* RFC 5321 3.3: all were refused */
+		say(s, R_NO_VALID_RCPTS, NULL);
+	else
+		say(s, R_NEED_RCPT, NULL);
+}
+
+/* dispatch - the checks every command shares, then its handler. */
+static void
+dispatch(struct session *s, char *line, size_t len)
+{
+	const struct command *c;
+	size_t i, vlen;
+	char *arg;
+
+	for (i = 0; i < len; i++) {
+		if ((unsigned char)line[i] < ' ' || line[i] == 127) {
+			say(s, R_BAD_CHAR, NULL);
+			return;
+		}
+	}
+	/* RFC 5321 4.1.1: tolerate white space before the line end. */
+	while (len > 0 && line[len - 1] == ' ')
+		line[--len] = '\0';
+	for (vlen = 0; vlen < len && line[vlen] != ' '; vlen++)
+		;
+	if ((c = find_command(line, vlen)) == NULL) {
+		say(s, R_UNRECOGNIZED, NULL);
+		return;
+	}
+	if (!(c->states & s->state)) {
+		wrong_state(s, c);
+		return;
+	}
+	arg = line + vlen;
+	while (*arg == ' ')
+		arg++;
+	len -= (size_t)(arg - line);
+	if ((c->arg == ARG_NONE && len > 0) || (c->arg == ARG_REQ && len == 0)) {
+		say(s, R_USAGE, c->syntax);
+		return;
+	}
+	s->cmd = c;
+	c->handler(s, arg, len);
+}
+
+int
+session_run(const struct config *cfg)
+{
+	struct session *s;
+	int status;
+
+	/* The session holds a 64 KiB input buffer: not for the stack. */
+	if ((s = calloc(1, sizeof(*s))) == NULL)
+		return EXIT_INTERNAL;
+	s->cfg = cfg;
+	s->state = ST_START;
+	reply_init(&s->out, cfg->out_fd, cfg->timeout);
+	reply(&s->out, R_GREETING, cfg->hostname);
+	while (!s->done) {
+		char *line;
+		size_t len;
+
+		switch (next_line(s, &line, &len)) {
+		case IN_LINE:
+			dispatch(s, line, len);
+			break;
+		case IN_TOO_LONG:
+			say(s, R_LINE_TOO_LONG, NULL);
+			break;
+		case IN_TIMEOUT:
+			reply(&s->out, R_TIMEOUT, cfg->hostname);
+			log_event(LOG_NOTICE, "event=timeout");
+			s->done = 1;
+			break;
+		case IN_EOF:
+			s->done = 1;
+			break;
+		}
+	}
+	(void)reply_flush(&s->out);
+	status = s->exit_status;
+	free(s->rcpts);
+	free(s);
+	return status;
+}

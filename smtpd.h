@@ -1,0 +1,50 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * smtpd.h - limits, defaults and exit codes shared by every file.
+ *
+ * Each limit names its source.  Nothing else lives here: types and
+ * functions belong to the module that owns them.
+ */
+#ifndef SMTPD_H
+#define SMTPD_H
+
+#define SMTPD_VERSION "0.1"
+
+/* RFC 5321 4.5.3.1: sizes of protocol objects, in octets. */
+#define SMTP_LINE_MAX	 512 /* 4.5.3.1.4: command line with its CRLF */
+#define SMTP_LOCAL_MAX	 64  /* 4.5.3.1.1: local part */
+#define SMTP_DOMAIN_MAX	 255 /* 4.5.3.1.2: domain */
+#define SMTP_PATH_MAX	 256 /* 4.5.3.1.3: path, with its angle brackets */
+#define SMTP_REPLY_MAX	 512 /* 4.5.3.1.5: reply line with its CRLF */
+#define SMTP_TIMEOUT_MIN 300 /* 4.5.3.2.7: server timeout for a command */
+
+/* RFC 1870: the SIZE value is 1*20DIGIT. */
+#define SMTP_SIZE_DIGITS_MAX 20
+
+/* Our defaults: each can be changed by an option. */
+#define DEFAULT_MAX_SIZE	 (25UL * 1024 * 1024) /* --max-size */
+#define DEFAULT_MAX_RECIPIENTS	 100		      /* --max-recipients */
+#define DEFAULT_TIMEOUT		 SMTP_TIMEOUT_MIN     /* --timeout */
+#define DEFAULT_DELIVERY_TIMEOUT 300 /* --delivery-timeout, below 4.5.3.2.6 */
+
+/*
+ * Error replies a client may earn before the session ends with 421, as
+ * Postfix's smtpd_hard_error_limit: a client that keeps failing is a
+ * harvester, a spammer, or broken.
+ */
+#define DEFAULT_ERRORS_MAX 20
+
+/* Buffers: input is read in large blocks for PIPELINING (RFC 2920). */
+#define INBUF_SIZE    65536
+#define OUTBUF_SIZE   4096
+#define STOREBUF_SIZE 65536
+
+/* What the delivery command may tell us on its stdout or stderr. */
+#define DELIVERY_TEXT_MAX 200
+
+/* Exit codes of smtpd itself. */
+#define EXIT_OK	      0 /* the session ended: QUIT, EOF, timeout, 421 */
+#define EXIT_INTERNAL 1 /* we failed: out of memory, a broken descriptor */
+#define EXIT_USAGE    2 /* bad option or option value */
+
+#endif

@@ -1,0 +1,39 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * store.h - the hand-off: store a message, then pipe it to the delivery
+ * command.
+ */
+#ifndef SMTPD_STORE_H
+#define SMTPD_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "reply.h"
+
+/* Who sent what to whom: what the delivery command is told. */
+struct envelope {
+	const char *sender;	/* "" for the null path <> */
+	char *rcpts;		/* nrcpts strings, each NUL-terminated */
+	size_t nrcpts;
+	const char *mode;	/* MAIL, SEND, SOML or SAML */
+	const char *proto;	/* SMTP, ESMTP or UTF8SMTP (RFC 6531) */
+	const char *helo;
+	const char *hostname;
+	const char *peer_addr;	/* NULL if unknown */
+	const char *peer_host;	/* NULL if unknown */
+};
+
+struct store {
+	int fd;		/* the unlinked temporary file, or -1 */
+	int error;	/* errno of the first failure, 0 if none */
+};
+
+int store_open(struct store *st, const char *tmpdir);
+void store_received(struct store *st, const struct envelope *env);
+void store_write(struct store *st, const char *p, size_t len);
+void store_abort(struct store *st);
+enum reply_id store_close(struct store *st, const struct envelope *env,
+    char *const *command, int timeout);
+
+#endif
