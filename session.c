@@ -10,6 +10,7 @@
  */
 #include <errno.h>
 #include <poll.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -81,6 +82,7 @@ struct command {
 	enum arg arg;
 	void (*handler)(struct session *, char *, size_t);
 	const char *syntax; /* for HELP and for 501 */
+	const char *help;
 };
 
 static void cmd_helo(struct session *, char *, size_t);
@@ -102,22 +104,22 @@ static void cmd_turn(struct session *, char *, size_t);
  */
 /* clang-format off */
 static const struct command commands[] = {
-	/* verb   allowed in          argument  handler    syntax */
-	{ "HELO", ST_ANY,             ARG_REQ,  cmd_helo, "HELO <domain>" },
-	{ "EHLO", ST_ANY,             ARG_REQ,  cmd_ehlo, "EHLO <domain>" },
-	{ "MAIL", ST_READY,           ARG_REQ,  cmd_mail, "MAIL FROM:<address> [SIZE=n] [BODY=7BIT|8BITMIME] [SMTPUTF8]" },
-	{ "SEND", ST_READY,           ARG_REQ,  cmd_mail, "SEND FROM:<address> (deliver to the terminal)" },
-	{ "SOML", ST_READY,           ARG_REQ,  cmd_mail, "SOML FROM:<address> (terminal, else mailbox)" },
-	{ "SAML", ST_READY,           ARG_REQ,  cmd_mail, "SAML FROM:<address> (terminal and mailbox)" },
-	{ "RCPT", ST_MAIL | ST_RCPT,  ARG_REQ,  cmd_rcpt, "RCPT TO:<address>" },
-	{ "DATA", ST_RCPT,            ARG_NONE, cmd_data, "DATA (then the message, ending with a line holding only '.')" },
-	{ "RSET", ST_ANY,             ARG_NONE, cmd_rset, "RSET (abort the transaction)" },
-	{ "NOOP", ST_ANY,             ARG_OPT,  cmd_noop, "NOOP [<string>]" },
-	{ "QUIT", ST_ANY,             ARG_NONE, cmd_quit, "QUIT" },
-	{ "HELP", ST_ANY,             ARG_OPT,  cmd_help, "HELP [<command>]" },
-	{ "VRFY", ST_ANY,             ARG_REQ,  cmd_vrfy, "VRFY <user>" },
-	{ "EXPN", ST_ANY,             ARG_REQ,  cmd_expn, "EXPN <list>" },
-	{ "TURN", ST_ANY,             ARG_NONE, cmd_turn, "TURN (refused: RFC 5321 appendix F.1)" },
+	/* verb   allowed in          argument  handler   syntax, then what HELP adds */
+	{ "HELO", ST_ANY,             ARG_REQ,  cmd_helo, "HELO <domain>", "greet, start over" },
+	{ "EHLO", ST_ANY,             ARG_REQ,  cmd_ehlo, "EHLO <domain>", "greet, list extensions" },
+	{ "MAIL", ST_READY,           ARG_REQ,  cmd_mail, "MAIL FROM:<address> [SIZE=n] [BODY=7BIT|8BITMIME] [SMTPUTF8]", "deliver to mailboxes" },
+	{ "SEND", ST_READY,           ARG_REQ,  cmd_mail, "SEND FROM:<address> [parameters]", "deliver to terminals" },
+	{ "SOML", ST_READY,           ARG_REQ,  cmd_mail, "SOML FROM:<address> [parameters]", "terminal, else mailbox" },
+	{ "SAML", ST_READY,           ARG_REQ,  cmd_mail, "SAML FROM:<address> [parameters]", "terminal and mailbox" },
+	{ "RCPT", ST_MAIL | ST_RCPT,  ARG_REQ,  cmd_rcpt, "RCPT TO:<address>", "add a recipient" },
+	{ "DATA", ST_RCPT,            ARG_NONE, cmd_data, "DATA", "send the message, end with a line of one dot" },
+	{ "RSET", ST_ANY,             ARG_NONE, cmd_rset, "RSET", "abort the transaction" },
+	{ "NOOP", ST_ANY,             ARG_OPT,  cmd_noop, "NOOP [<string>]", "do nothing" },
+	{ "QUIT", ST_ANY,             ARG_NONE, cmd_quit, "QUIT", "end the session" },
+	{ "HELP", ST_ANY,             ARG_OPT,  cmd_help, "HELP [<command>]", "this help" },
+	{ "VRFY", ST_ANY,             ARG_REQ,  cmd_vrfy, "VRFY <user>", "verify a user name" },
+	{ "EXPN", ST_ANY,             ARG_REQ,  cmd_expn, "EXPN <list>", "expand a mailing list" },
+	{ "TURN", ST_ANY,             ARG_NONE, cmd_turn, "TURN", "swap roles (refused, RFC 5321 F.1)" },
 };
 /* clang-format on */
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
@@ -1085,23 +1087,29 @@ find_command(const char *verb, size_t len)
 static void
 cmd_help(struct session *s, char *arg, size_t len)
 {
-	static const char *const more[] = {
-		"Commands: HELO EHLO MAIL RCPT DATA RSET NOOP QUIT",
-		"          HELP VRFY EXPN SEND SOML SAML TURN",
-		"For more on a command: HELP <command>",
-	};
+	char verbs[NCOMMANDS * 5 + 16], text[SMTP_REPLY_MAX];
+	const char *more[] = { verbs, "For more on a command: HELP <command>" };
 	const struct command *c;
+	size_t i, n;
 
 	if (len == 0) {
-		reply_lines(&s->out, R_HELP, "smtpd " SMTPD_VERSION, more,
-		    sizeof(more) / sizeof(more[0]));
+		/* The list comes from the grammar table: it cannot drift. */
+		memcpy(verbs, "Commands:", n = 9);
+		for (i = 0; i < NCOMMANDS; i++) {
+			verbs[n++] = ' ';
+			memcpy(verbs + n, commands[i].verb, 4);
+			n += 4;
+		}
+		verbs[n] = '\0';
+		reply_lines(&s->out, R_HELP, "smtpd " SMTPD_VERSION, more, 2);
 		return;
 	}
 	if ((c = find_command(arg, len)) == NULL) {
 		say(s, R_HELP_UNKNOWN, NULL);
 		return;
 	}
-	reply(&s->out, R_HELP, c->syntax);
+	(void)reply_fmt(text, sizeof(text), "%s: %s", c->syntax, c->help);
+	reply(&s->out, R_HELP, text);
 }
 
 static void
@@ -1191,9 +1199,14 @@ session_run(const struct config *cfg)
 	struct session *s;
 	int status;
 
-	/* The session holds a 64 KiB input buffer: not for the stack. */
-	if ((s = calloc(1, sizeof(*s))) == NULL)
+	/* The session holds a 64 KiB input buffer: not for the stack, and
+	 * not worth zeroing on every connection. */
+	if ((s = malloc(sizeof(*s))) == NULL) {
+		log_event(LOG_ERR, "event=internal error=\"%s\"",
+		    strerror(errno));
 		return EXIT_INTERNAL;
+	}
+	memset(s, 0, offsetof(struct session, in));
 	s->cfg = cfg;
 	s->state = ST_START;
 	reply_init(&s->out, cfg->out_fd, cfg->timeout);
