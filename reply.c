@@ -35,6 +35,7 @@ static const struct reply replies[R_COUNT] = {
 	/* 4xx: failed for now, the client keeps the message and retries */
 	[R_SHUTDOWN]      = { 421, "4.3.2", "%s Service not available, closing transmission channel" },
 	[R_TIMEOUT]       = { 421, "4.4.2", "%s Timeout, closing transmission channel" },
+	[R_GOING_DOWN]    = { 421, "4.3.2", "%s Shutting down, closing transmission channel" },
 	[R_TOO_MANY_ERRORS] = { 421, "4.7.0", "%s Too many errors, closing transmission channel" },
 	[R_DELIVERY_TEMPFAIL] = { 451, "4.3.0", "Local delivery failed for now; try again later" },
 	[R_DELIVERY_NOT_STARTED] = { 451, "4.3.0", "Delivery command could not be started; try again later" },

@@ -45,6 +45,7 @@ enum input {
 	IN_TOO_LONG,
 	IN_EOF,
 	IN_TIMEOUT,
+	IN_TERM, /* SIGTERM arrived */
 };
 
 struct command;
@@ -175,14 +176,18 @@ now_ms(void)
 }
 
 /*
- * fill - read more input, waiting until deadline (ms, monotonic).
- * Returns IN_LINE when bytes arrived, IN_EOF or IN_TIMEOUT.  Replies are
- * flushed first: the client may be waiting for them.
+ * fill - read more input, waiting until deadline (ms, monotonic), or until
+ * SIGTERM arrives on cfg->term_fd.  Returns IN_LINE when bytes arrived,
+ * else IN_EOF, IN_TIMEOUT or IN_TERM.  Replies are flushed first: the
+ * client may be waiting for them.
  */
 static enum input
 fill(struct session *s, int64_t deadline)
 {
-	struct pollfd pfd = { .fd = s->cfg->in_fd, .events = POLLIN };
+	struct pollfd pfd[2] = {
+		{ .fd = s->cfg->in_fd, .events = POLLIN },
+		{ .fd = s->cfg->term_fd, .events = POLLIN },
+	};
 	ssize_t n;
 
 	if (reply_flush(&s->out) < 0)
@@ -200,11 +205,13 @@ fill(struct session *s, int64_t deadline)
 
 		if (left <= 0)
 			return IN_TIMEOUT;
-		r = poll(&pfd, 1, left > 3600000 ? 3600000 : (int)left);
+		r = poll(pfd, 2, left > 3600000 ? 3600000 : (int)left);
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r < 0)
 			return IN_EOF;
+		if (pfd[1].revents != 0)
+			return IN_TERM;
 		if (r == 0)
 			continue; /* the loop checks the deadline */
 		n = read(s->cfg->in_fd, s->in + s->w, sizeof(s->in) - s->w);
@@ -217,6 +224,15 @@ fill(struct session *s, int64_t deadline)
 		s->w += (size_t)n;
 		return IN_LINE;
 	}
+}
+
+/* terminating - SIGTERM is pending; checked when we would not block. */
+static int
+terminating(const struct session *s)
+{
+	struct pollfd pfd = { .fd = s->cfg->term_fd, .events = POLLIN };
+
+	return s->cfg->term_fd >= 0 && poll(&pfd, 1, 0) > 0;
 }
 
 /*
@@ -977,10 +993,12 @@ cmd_data(struct session *s, char *arg, size_t len)
 		/* Never deliver part of a message. */
 		store_abort(&st);
 		log_event(LOG_NOTICE, "event=data_aborted reason=%s size=%llu",
-		    got == IN_TIMEOUT ? "timeout" : "eof",
-		    (unsigned long long)u.size);
+		    got == IN_TIMEOUT ? "timeout" : got == IN_TERM ? "sigterm" :
+		    "eof", (unsigned long long)u.size);
 		if (got == IN_TIMEOUT)
 			reply(&s->out, R_TIMEOUT, s->cfg->hostname);
+		else if (got == IN_TERM)
+			reply(&s->out, R_GOING_DOWN, s->cfg->hostname);
 		s->done = 1;
 		return;
 	}
@@ -997,6 +1015,11 @@ cmd_data(struct session *s, char *arg, size_t len)
 	    reply_get(verdict)->code);
 	reply(&s->out, verdict, NULL);
 	transaction_clear(s);
+	/* SIGTERM while the command ran: it was waited for and answered. */
+	if (terminating(s)) {
+		reply(&s->out, R_GOING_DOWN, s->cfg->hostname);
+		s->done = 1;
+	}
 }
 
 /* A HELO or EHLO argument: one word of printable ASCII. */
@@ -1225,6 +1248,11 @@ session_run(const struct config *cfg)
 		case IN_TIMEOUT:
 			reply(&s->out, R_TIMEOUT, cfg->hostname);
 			log_event(LOG_NOTICE, "event=timeout");
+			s->done = 1;
+			break;
+		case IN_TERM:
+			reply(&s->out, R_GOING_DOWN, cfg->hostname);
+			log_event(LOG_NOTICE, "event=sigterm");
 			s->done = 1;
 			break;
 		case IN_EOF:

@@ -31,6 +31,7 @@ struct config {
 	const char *peer_host;	/* client's host name, NULL if unknown */
 	int in_fd;		/* the connection */
 	int out_fd;
+	int term_fd;		/* readable when SIGTERM arrived, or -1 */
 };
 
 int session_run(const struct config *cfg);

@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -238,15 +239,27 @@ main(int argc, char **argv)
 		.delivery_timeout = DEFAULT_DELIVERY_TIMEOUT,
 		.bare_lf = BARE_LF_REJECT,
 		.command = default_command,
+		.term_fd = -1,
 	};
 	const char *bad = NULL, *why = NULL;
+	sigset_t term;
 	uint64_t v;
 	int c, status;
 
-	/* A vanished client must be an error from write(), not a signal;
-	 * and a launcher's ignored SIGCHLD would break waitpid(). */
+	/*
+	 * A vanished client, or a file over RLIMIT_FSIZE, must be an error
+	 * from write(), not a signal that ends us; a launcher's ignored
+	 * SIGCHLD would break waitpid().  SIGTERM is read from a signalfd
+	 * wherever the session waits, so it is answered with 421 at a
+	 * moment that loses nothing.
+	 */
 	(void)signal(SIGPIPE, SIG_IGN);
+	(void)signal(SIGXFSZ, SIG_IGN);
 	(void)signal(SIGCHLD, SIG_DFL);
+	(void)sigemptyset(&term);
+	(void)sigaddset(&term, SIGTERM);
+	if (sigprocmask(SIG_BLOCK, &term, NULL) == 0)
+		cfg.term_fd = signalfd(-1, &term, SFD_CLOEXEC | SFD_NONBLOCK);
 
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "+H:s:r:t:T:b:hV", options,

@@ -443,7 +443,7 @@ store_close(struct store *st, const struct envelope *env,
 	 * The command gets the message as stdin, our pipes as stdout and
 	 * stderr, and nothing else: not the connection, not our log.  It
 	 * runs in its own process group, so a timeout can stop all of it,
-	 * and with SIGPIPE back at its default.
+	 * with no signal blocked and SIGPIPE and SIGXFSZ at their defaults.
 	 */
 	(void)posix_spawn_file_actions_init(&fa);
 	(void)posix_spawn_file_actions_adddup2(&fa, st->fd, 0);
@@ -454,6 +454,7 @@ store_close(struct store *st, const struct envelope *env,
 	(void)sigemptyset(&none);
 	(void)sigemptyset(&dfl);
 	(void)sigaddset(&dfl, SIGPIPE);
+	(void)sigaddset(&dfl, SIGXFSZ);
 	(void)posix_spawnattr_setsigmask(&attr, &none);
 	(void)posix_spawnattr_setsigdefault(&attr, &dfl);
 	(void)posix_spawnattr_setpgroup(&attr, 0);
