@@ -66,6 +66,7 @@ check: deps
 check-plain: $(BIN) $(B)/unit/run
 	$(B)/unit/run
 	tests/run-sessions $(BIN)
+	tests/sessions-timed $(BIN)
 
 # Installs what the build and the tests need (Debian), if it is missing.
 deps:

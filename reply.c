@@ -41,7 +41,6 @@ static const struct reply replies[R_COUNT] = {
 	[R_DELIVERY_NOT_STARTED] = { 451, "4.3.0", "Delivery command could not be started; try again later" },
 	[R_STORAGE]       = { 452, "4.3.1", "Insufficient system storage" },
 	[R_TOO_MANY_RCPTS] = { 452, "4.5.3", "Too many recipients" },
-	[R_SIZE_NOT_NOW]  = { 455, "4.3.1", "Cannot accommodate SIZE now; try again later" },
 	/* 5xx: failed for good */
 	[R_UNRECOGNIZED]  = { 500, "5.5.2", "Command unrecognized" },
 	[R_LINE_TOO_LONG] = { 500, "5.5.2", "Line too long" },
@@ -67,6 +66,17 @@ static const struct reply replies[R_COUNT] = {
 	[R_NO_VALID_RCPTS] = { 554, "5.5.1", "No valid recipients" },
 	[R_DELIVERY_REFUSED] = { 554, "5.3.0", "Delivery refused" },
 	[R_PARAM_UNKNOWN] = { 555, "5.5.4", "Parameter not recognized: %s" },
+	/*
+	 * Not sent yet (smtpd(8), REPLIES, says why): no status command
+	 * exists; recipients are not looked up, so nobody is known to be
+	 * forwarded, busy or elsewhere; and the one temporary parameter
+	 * condition, SIZE beyond free storage, is 452 by RFC 1870 6.1.
+	 */
+	[R_STATUS]        = { 211, "2.0.0", "%s" },
+	[R_WILL_FORWARD]  = { 251, "2.1.5", "User not local; will forward to <%s>" },
+	[R_MAILBOX_BUSY]  = { 450, "4.2.1", "Mailbox unavailable; try again later" },
+	[R_PARAMS_NOT_NOW] = { 455, "4.5.4", "Unable to accommodate parameters now" },
+	[R_TRY_FORWARD]   = { 551, "5.1.6", "User not local; please try <%s>" },
 };
 /* clang-format on */
 

@@ -30,7 +30,6 @@ enum reply_id {
 	R_DELIVERY_NOT_STARTED,
 	R_STORAGE,
 	R_TOO_MANY_RCPTS,
-	R_SIZE_NOT_NOW,
 	R_UNRECOGNIZED,
 	R_LINE_TOO_LONG,
 	R_BAD_CHAR,
@@ -55,6 +54,12 @@ enum reply_id {
 	R_NO_VALID_RCPTS,
 	R_DELIVERY_REFUSED,
 	R_PARAM_UNKNOWN,
+	/* In the table, not sent yet: see smtpd(8), REPLIES. */
+	R_STATUS,
+	R_WILL_FORWARD,
+	R_MAILBOX_BUSY,
+	R_PARAMS_NOT_NOW,
+	R_TRY_FORWARD,
 	R_COUNT
 };
 

@@ -436,7 +436,8 @@ ipv6_literal(const char *s, size_t len)
 			return 0;
 		}
 	}
-	return compressed ? groups <= 7 : groups == 8;
+	/* "::" stands for at least one group: at most six others. */
+	return compressed ? groups <= 6 : groups == 8;
 }
 
 /* local_part - length of the Local-part at s, or 0. */
@@ -613,8 +614,7 @@ path_arg(struct session *s, char *arg, size_t len, const char *prefix,
 	int sender = flags & PATH_NULL_OK;
 
 	if (len < plen || strncasecmp(arg, prefix, plen) != 0) {
-		say(s, R_USAGE, sender ? "MAIL FROM:<address>" :
-		    "RCPT TO:<address>");
+		say(s, R_USAGE, s->cmd->syntax);
 		return -1;
 	}
 	arg += plen;
@@ -742,7 +742,7 @@ mail_params(struct session *s, char *rest)
 		return -1;
 	}
 	if (seen_size && size > free_space(s->cfg->tmpdir)) {
-		say(s, R_SIZE_NOT_NOW, NULL);
+		say(s, R_STORAGE, NULL); /* 6.1: 452, the client retries */
 		return -1;
 	}
 	return 0;

@@ -62,6 +62,19 @@ static const char help[] =
     "The command (default: /usr/sbin/sendmail -oi -f %F --) gets the\n"
     "message on stdin; %F is the sender, %% is %, recipients follow.\n";
 
+/* stderr_is_client - under inetd fd 2 is the connection itself. */
+static int
+stderr_is_client(int conn)
+{
+	struct stat e, c;
+
+	if (fstat(STDERR_FILENO, &e) < 0)
+		return 1; /* closed: nowhere to log */
+	if (fstat(conn, &c) < 0 || !S_ISSOCK(e.st_mode))
+		return 0;
+	return e.st_dev == c.st_dev && e.st_ino == c.st_ino;
+}
+
 /*
  * fail - a start-up failure: tell the client 421 so that it retries,
  * and say why on stderr.  Does not return.
@@ -71,8 +84,11 @@ fail(const char *hostname, int status, const char *why, const char *what)
 {
 	struct out o;
 
-	fprintf(stderr, "smtpd: %s%s%s\n", why, what ? ": " : "",
-	    what ? what : "");
+	/* Under inetd stderr is the client: it gets only the 421. */
+	if (!stderr_is_client(STDIN_FILENO))
+		fprintf(stderr, "smtpd: %s%s%s%s\n", why, what ? ": " : "",
+		    what ? what : "",
+		    status == EXIT_USAGE ? " (see smtpd --help)" : "");
 	reply_init(&o, STDOUT_FILENO, 5);
 	reply(&o, R_SHUTDOWN, hostname);
 	(void)reply_flush(&o);
@@ -216,19 +232,6 @@ peer(struct config *cfg)
 	}
 }
 
-/* stderr_is_client - under inetd fd 2 is the connection itself. */
-static int
-stderr_is_client(int conn)
-{
-	struct stat e, c;
-
-	if (fstat(STDERR_FILENO, &e) < 0)
-		return 1; /* closed: nowhere to log */
-	if (fstat(conn, &c) < 0 || !S_ISSOCK(e.st_mode))
-		return 0;
-	return e.st_dev == c.st_dev && e.st_ino == c.st_ino;
-}
-
 int
 main(int argc, char **argv)
 {
@@ -306,12 +309,10 @@ main(int argc, char **argv)
 			puts("smtpd " SMTPD_VERSION);
 			return EXIT_OK;
 		default:
-			fprintf(stderr, "smtpd: unknown option or missing "
-					"value: %s\n%s",
-			    argv[optind - 1], usage);
 			fail(cfg.hostname && valid_hostname(cfg.hostname) ?
-				cfg.hostname : "localhost",
-			    EXIT_USAGE, "bad usage", NULL);
+				cfg.hostname : fqdn(),
+			    EXIT_USAGE, "unknown option or missing value",
+			    argv[optind - 1]);
 		}
 	}
 	if (cfg.hostname == NULL || bad != NULL)

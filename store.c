@@ -78,21 +78,25 @@ store_write(struct store *st, const char *p, size_t len)
 void
 store_received(struct store *st, const struct envelope *env)
 {
-	char hdr[1024], tcp[320], addr[64], host[256], date[64];
+	/* Room for the longest HELO, host, hostname and path: never cut. */
+	char hdr[2048], tcp[320], addr[64], host[256], date[64];
 	struct tm tm;
 	time_t now = time(NULL);
 
 	tcp[0] = '\0';
 	if (env->peer_addr != NULL) {
+		/* TCP-info is an address literal (RFC 5321 4.1.3). */
+		const char *tag = strchr(env->peer_addr, ':') ? "IPv6:" : "";
+
 		(void)reply_clean(addr, sizeof(addr), env->peer_addr,
 		    strlen(env->peer_addr));
 		if (env->peer_host != NULL) {
 			(void)reply_clean(host, sizeof(host), env->peer_host,
 			    strlen(env->peer_host));
-			(void)reply_fmt(tcp, sizeof(tcp), " (%s [%s])", host,
-			    addr);
+			(void)reply_fmt(tcp, sizeof(tcp), " (%s [%s%s])", host,
+			    tag, addr);
 		} else {
-			(void)reply_fmt(tcp, sizeof(tcp), " ([%s])", addr);
+			(void)reply_fmt(tcp, sizeof(tcp), " ([%s%s])", tag, addr);
 		}
 	}
 	if (gmtime_r(&now, &tm) == NULL ||
@@ -100,11 +104,13 @@ store_received(struct store *st, const struct envelope *env)
 		0)
 		date[0] = '\0';
 	if (env->nrcpts == 1)
+		/* <Postmaster> has no domain, a Path in a header needs one. */
 		(void)reply_fmt(hdr, sizeof(hdr),
 		    "Received: from %s%s\n\tby %s (smtpd) with %s\n"
-		    "\tfor <%s>; %s\n",
+		    "\tfor <%s%s%s>; %s\n",
 		    env->helo, tcp, env->hostname, env->proto, env->rcpts,
-		    date);
+		    strchr(env->rcpts, '@') ? "" : "@",
+		    strchr(env->rcpts, '@') ? "" : env->hostname, date);
 	else
 		(void)reply_fmt(hdr, sizeof(hdr),
 		    "Received: from %s%s\n\tby %s (smtpd) with %s;\n\t%s\n",

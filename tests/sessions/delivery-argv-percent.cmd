@@ -1,0 +1,1 @@
+tests/record-delivery --from=%F 100%% %%F %x

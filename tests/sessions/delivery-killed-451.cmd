@@ -1,0 +1,1 @@
+/bin/sh -c kill${IFS}-TERM${IFS}$$ %F

@@ -1,0 +1,1 @@
+/nonexistent/deliver %F

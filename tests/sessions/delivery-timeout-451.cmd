@@ -1,0 +1,1 @@
+/bin/sh -c sleep${IFS}20
