@@ -79,7 +79,7 @@ void
 store_received(struct store *st, const struct envelope *env)
 {
 	/* Room for the longest HELO, host, hostname and path: never cut. */
-	char hdr[2048], tcp[320], addr[64], host[256], date[64];
+	char hdr[2048], tcp[400], addr[64], host[256], date[64];
 	struct tm tm;
 	time_t now = time(NULL);
 

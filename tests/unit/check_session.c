@@ -1,0 +1,774 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * check_session.c - the two parsers session.c exports: the path parser
+ * (RFC 5321 4.1.2 and the limits of 4.5.3.1) and the DATA decoder
+ * (dot-unstuffing, the end of data, bare CR and LF, SMTP smuggling).
+ * The dialogue itself is tested by the transcripts in tests/sessions.
+ */
+#include <check.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "session.h"
+#include "suites.h"
+
+/* A byte string with its length, so that it may hold NUL. */
+struct lit {
+	const char *s;
+	size_t len;
+};
+/* clang-format off */
+#define LIT(s) { s, sizeof(s) - 1 }
+/* clang-format on */
+
+#define A16 "aaaaaaaaaaaaaaaa"
+#define A63 A16 A16 A16 "aaaaaaaaaaaaaaa"
+#define A64 A16 A16 A16 A16
+
+/* show - s[0, len) with octets other than printable ASCII as \xNN. */
+static const char *
+show(const char *s, size_t len)
+{
+	static char bufs[2][4 * 600 + 8];
+	static int which;
+	char *buf = bufs[which ^= 1];
+	size_t i, n = 0;
+
+	for (i = 0; i < len && n + 5 < sizeof(bufs[0]); i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (c >= 0x20 && c < 0x7f && c != '\\')
+			buf[n++] = (char)c;
+		else
+			n += (size_t)snprintf(
+			    buf + n, sizeof(bufs[0]) - n, "\\x%02x", c);
+	}
+	buf[n] = '\0';
+	return buf;
+}
+
+/*
+ * Paths.
+ */
+
+/* parse - session_parse_path() with p and *used spoiled first. */
+static enum path_result
+parse(const char *s, size_t len, int flags, struct path *p, size_t *used)
+{
+	memset(p, 'Z', sizeof(*p));
+	*used = SIZE_MAX;
+	return session_parse_path(s, len, flags, p, used);
+}
+
+/*
+ * expect_ok - path parses under flags to the mailbox addr.  It is given
+ * with parameters behind it, as in a MAIL command, so *used must stop
+ * right after its '>'.
+ */
+static void
+expect_ok(const char *path, int flags, const char *addr, int utf8)
+{
+	static const char params[] = " SIZE=1000 BODY=8BITMIME";
+	char buf[1024];
+	size_t n = strlen(path), used;
+	struct path p;
+	enum path_result r;
+
+	ck_assert_uint_lt(n + sizeof(params), sizeof(buf));
+	memcpy(buf, path, n);
+	memcpy(buf + n, params, sizeof(params));
+	r = parse(buf, strlen(buf), flags, &p, &used);
+	ck_assert_msg(
+	    r == PATH_OK, "%s: result %d, want PATH_OK", show(path, n), r);
+	ck_assert_msg(
+	    used == n, "%s: used %zu, want %zu", show(path, n), used, n);
+	ck_assert_str_eq(p.addr, addr);
+	ck_assert_uint_eq(p.len, strlen(addr));
+	ck_assert_int_eq(p.utf8, utf8);
+}
+
+/* expect_result - s parses under flags to want, and p holds no mailbox. */
+static void
+expect_result(const char *s, size_t len, int flags, enum path_result want)
+{
+	struct path p;
+	size_t used;
+	enum path_result r = parse(s, len, flags, &p, &used);
+
+	ck_assert_msg(
+	    r == want, "%s: result %d, want %d", show(s, len), r, want);
+	if (want != PATH_OK) {
+		ck_assert_uint_eq(p.len, 0);
+		ck_assert_str_eq(p.addr, "");
+	}
+}
+
+/* fill_domain - a domain of n octets in valid labels of at most 50. */
+static void
+fill_domain(char *d, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		d[i] = i % 51 == 50 ? '.' : 'd';
+	ck_assert_msg(n > 0 && d[n - 1] != '.', "bad domain length %zu", n);
+}
+
+/*
+ * make_path - "<" local "@" domain ">" with a local part of local octets
+ * and a domain of domain octets; returns the length.
+ */
+static size_t
+make_path(char *buf, size_t size, size_t local, size_t domain)
+{
+	size_t n = 0;
+
+	ck_assert_uint_lt(local + domain + 3, size);
+	buf[n++] = '<';
+	memset(buf + n, 'l', local);
+	n += local;
+	buf[n++] = '@';
+	fill_domain(buf + n, domain);
+	n += domain;
+	buf[n++] = '>';
+	buf[n] = '\0';
+	return n;
+}
+
+START_TEST(test_null_path_accepted_only_as_reverse_path)
+{
+	struct path p;
+	size_t used;
+
+	ck_assert_int_eq(
+	    parse("<> SIZE=10", 10, PATH_NULL_OK, &p, &used), PATH_OK);
+	ck_assert_uint_eq(used, 2);
+	ck_assert_uint_eq(p.len, 0);
+	ck_assert_str_eq(p.addr, "");
+	expect_result("<>", 2, 0, PATH_SYNTAX);
+	expect_result("<>", 2, PATH_POSTMASTER_OK, PATH_SYNTAX);
+}
+END_TEST
+
+START_TEST(test_plain_mailbox_accepted)
+{
+	expect_ok("<user@example.org>", 0, "user@example.org", 0);
+	expect_ok("<user@example.org>", PATH_NULL_OK, "user@example.org", 0);
+	expect_ok("<first.last+tag@sub-domain.example.org>", 0,
+	    "first.last+tag@sub-domain.example.org", 0);
+	expect_ok(
+	    "<!#$%&'*+-/=?^_`{|}~@x.org>", 0, "!#$%&'*+-/=?^_`{|}~@x.org", 0);
+	expect_ok("<user@" A63 ".org>", 0, "user@" A63 ".org", 0);
+}
+END_TEST
+
+START_TEST(test_quoted_local_part_kept_with_its_quotes)
+{
+	expect_ok(
+	    "<\"john doe\"@example.org>", 0, "\"john doe\"@example.org", 0);
+	expect_ok("<\"a\\\"b\"@x.org>", 0, "\"a\\\"b\"@x.org", 0);
+	expect_ok("<\"a>b\"@x.org>", 0, "\"a>b\"@x.org", 0);
+}
+END_TEST
+
+START_TEST(test_address_literals_accepted)
+{
+	expect_ok("<user@[192.0.2.1]>", 0, "user@[192.0.2.1]", 0);
+	expect_ok("<user@[IPv6:2001:db8::1]>", 0, "user@[IPv6:2001:db8::1]", 0);
+	expect_ok("<user@[IPv6:::1]>", 0, "user@[IPv6:::1]", 0);
+	expect_ok("<user@[IPv6:1:2:3:4:5:6:7:8]>", 0,
+	    "user@[IPv6:1:2:3:4:5:6:7:8]", 0);
+	expect_ok("<user@[IPv6:::ffff:192.0.2.1]>", 0,
+	    "user@[IPv6:::ffff:192.0.2.1]", 0);
+	/* RFC 5321 4.1.3: at most six groups beside "::". */
+	expect_ok(
+	    "<user@[IPv6:1:2:3:4:5:6::]>", 0, "user@[IPv6:1:2:3:4:5:6::]", 0);
+	expect_ok("<user@[IPv6:1:2:3:4::192.0.2.1]>", 0,
+	    "user@[IPv6:1:2:3:4::192.0.2.1]", 0);
+	expect_ok("<user@[IPv6:1:2:3:4:5:6:192.0.2.1]>", 0,
+	    "user@[IPv6:1:2:3:4:5:6:192.0.2.1]", 0);
+}
+END_TEST
+
+START_TEST(test_source_route_dropped)
+{
+	expect_ok("<@a.org,@b.org:user@c.org>", 0, "user@c.org", 0);
+	expect_ok("<@a.org:user@c.org>", PATH_NULL_OK, "user@c.org", 0);
+}
+END_TEST
+
+START_TEST(test_postmaster_without_domain_only_as_forward_path)
+{
+	expect_ok("<Postmaster>", PATH_POSTMASTER_OK, "Postmaster", 0);
+	expect_ok("<postmaster>", PATH_POSTMASTER_OK, "postmaster", 0);
+	expect_ok("<POSTMASTER>", PATH_POSTMASTER_OK, "POSTMASTER", 0);
+	expect_result("<Postmaster>", 12, 0, PATH_SYNTAX);
+	expect_result("<postmaster>", 12, PATH_NULL_OK, PATH_SYNTAX);
+	expect_result("<postmasters>", 13, PATH_POSTMASTER_OK, PATH_SYNTAX);
+}
+END_TEST
+
+START_TEST(test_utf8_mailbox_sets_utf8)
+{
+	expect_ok("<us\xc3\xa9r@ex\xc3\xa4mple.org>", 0,
+	    "us\xc3\xa9r@ex\xc3\xa4mple.org", 1);
+	expect_ok("<us\xc3\xa9r@example.org>", 0, "us\xc3\xa9r@example.org", 1);
+	expect_ok("<user@ex\xc3\xa4mple.org>", 0, "user@ex\xc3\xa4mple.org", 1);
+	expect_ok("<\"j\xc3\xb6rg\"@x.org>", 0, "\"j\xc3\xb6rg\"@x.org", 1);
+	expect_ok("<\xf0\x9f\x93\xa7@x.org>", 0, "\xf0\x9f\x93\xa7@x.org", 1);
+}
+END_TEST
+
+/* clang-format off */
+static const struct lit bad_paths[] = {
+	LIT(""),
+	LIT("<"),
+	LIT("user@example.org"),
+	LIT("user@example.org>"),
+	LIT("<user@example.org"),
+	LIT("<user@example.org "),
+	LIT("<user>"),
+	LIT("<user@>"),
+	LIT("<@example.org>"),
+	LIT("<@x.org:>"),
+	LIT("<@x.org,user@y.org>"),
+	LIT("<@x.org user@y.org>"),
+	LIT("<.user@x.org>"),
+	LIT("<us..er@x.org>"),
+	LIT("<user.@x.org>"),
+	LIT("<us er@x.org>"),
+	LIT("<user@-x.org>"),
+	LIT("<user@x-.org>"),
+	LIT("<user@x..org>"),
+	LIT("<user@.x.org>"),
+	LIT("<user@x.org.>"),
+	LIT("<user@x_y.org>"),
+	LIT("<user@" A64 ".org>"),
+	LIT("<user@[300.1.1.1]>"),
+	LIT("<user@[1.2.3]>"),
+	LIT("<user@[1.2.3.4.5]>"),
+	LIT("<user@[1.2.3.0004]>"),
+	LIT("<user@[]>"),
+	LIT("<user@[1.2.3.4>"),
+	LIT("<user@[IPv6:1::2::3]>"),
+	LIT("<user@[IPv6:1:2:3:4:5:6:7]>"),
+	LIT("<user@[IPv6:1:2:3:4:5:6:7:8:9]>"),
+	LIT("<user@[IPv6:1:2:3:4:5:6:7::]>"),
+	LIT("<user@[IPv6:1:2:3:4:5::192.0.2.1]>"),
+	LIT("<user@[IPv6:1:2:3:4:5:192.0.2.1]>"),
+	LIT("<user@[IPv6:1:2:3:4:5:6:7:192.0.2.1]>"),
+	LIT("<user@[IPv6:12345::1]>"),
+	LIT("<user@[IPv6::1]>"),
+	LIT("<user@[IPv6:1:]>"),
+	LIT("<user@[foo:bar]>"),
+	LIT("<\"john doe@x.org>"),
+	LIT("<\"john\\"),
+	LIT("<us\x01" "er@x.org>"),
+	LIT("<us\x7f" "er@x.org>"),
+	LIT("<us\0er@x.org>"),
+	LIT("<user@x\0.org>"),
+	LIT("<\"a\x01\"@x.org>"),
+	LIT("<\"a\\\x01\"@x.org>"),
+	LIT("<user@x.org\r\n>"),
+};
+/* clang-format on */
+#define NBAD_PATHS (sizeof(bad_paths) / sizeof(bad_paths[0]))
+
+START_TEST(test_malformed_path_gets_syntax)
+{
+	const struct lit *b = &bad_paths[_i];
+
+	expect_result(
+	    b->s, b->len, PATH_NULL_OK | PATH_POSTMASTER_OK, PATH_SYNTAX);
+}
+END_TEST
+
+/* clang-format off */
+static const struct lit bad_utf8[] = {
+	LIT("<us\xc3\x28" "er@x.org>"),		/* no continuation */
+	LIT("<us\xc0\xaf" "er@x.org>"),		/* overlong '/' */
+	LIT("<us\xe0\x80\xaf" "er@x.org>"),	/* overlong, 3 octets */
+	LIT("<us\xed\xa0\x80" "er@x.org>"),	/* surrogate U+D800 */
+	LIT("<us\xf4\x90\x80\x80" "er@x.org>"), /* past U+10FFFF */
+	LIT("<us\x80" "er@x.org>"),		/* lone continuation */
+	LIT("<us\xc3@x.org>"),			/* cut short */
+	LIT("<user@x\xc3\x28" ".org>"),
+	LIT("<user@x\xed\xa0\x80" ".org>"),
+	LIT("<\"us\xc0\xaf\"@x.org>"),
+};
+/* clang-format on */
+#define NBAD_UTF8 (sizeof(bad_utf8) / sizeof(bad_utf8[0]))
+
+START_TEST(test_invalid_utf8_gets_syntax)
+{
+	const struct lit *b = &bad_utf8[_i];
+
+	expect_result(b->s, b->len, 0, PATH_SYNTAX);
+}
+END_TEST
+
+START_TEST(test_local_part_of_64_accepted_65_refused)
+{
+	char buf[600];
+	size_t n;
+
+	n = make_path(buf, sizeof(buf), 64, 5);
+	expect_result(buf, n, 0, PATH_OK);
+	n = make_path(buf, sizeof(buf), 65, 5);
+	expect_result(buf, n, 0, PATH_LOCAL_TOO_LONG);
+	expect_result("<\"" A63 "\"@x.org>", 73, 0, PATH_LOCAL_TOO_LONG);
+}
+END_TEST
+
+START_TEST(test_domain_over_255_refused)
+{
+	char buf[600];
+	size_t n;
+
+	n = make_path(buf, sizeof(buf), 1, 256);
+	expect_result(buf, n, 0, PATH_DOMAIN_TOO_LONG);
+	/* The longest domain a path of 256 octets can hold. */
+	n = make_path(buf, sizeof(buf), 1, 252);
+	expect_result(buf, n, 0, PATH_OK);
+}
+END_TEST
+
+START_TEST(test_path_over_256_refused_256_accepted)
+{
+	char buf[600];
+	struct path p;
+	size_t n, used;
+
+	n = make_path(buf, sizeof(buf), 64, 190);
+	ck_assert_uint_eq(n, 257);
+	expect_result(buf, n, 0, PATH_TOO_LONG);
+
+	n = make_path(buf, sizeof(buf), 64, 189);
+	ck_assert_uint_eq(n, 256);
+	ck_assert_int_eq(parse(buf, n, 0, &p, &used), PATH_OK);
+	ck_assert_uint_eq(used, 256);
+	ck_assert_uint_eq(p.len, 254);
+	ck_assert_uint_eq(strlen(p.addr), 254);
+	ck_assert_int_eq(memcmp(p.addr, buf + 1, 254), 0);
+
+	/* A source route counts: the limit is on the whole path. */
+	memcpy(buf, "<@", 2);
+	fill_domain(buf + 2, 248);
+	memcpy(buf + 250, ":u@x.org>", 9);
+	expect_result(buf, 259, 0, PATH_TOO_LONG);
+}
+END_TEST
+
+START_TEST(test_leading_dash_refused)
+{
+	expect_result("<-user@x.org>", 13, 0, PATH_DASH);
+	expect_result("<-user@x.org>", 13, PATH_NULL_OK, PATH_DASH);
+	expect_result("<@a.org:-user@x.org>", 20, 0, PATH_DASH);
+	expect_ok("<u-ser@x.org>", 0, "u-ser@x.org", 0);
+}
+END_TEST
+
+/*
+ * The DATA decoder.
+ */
+
+struct decoded {
+	struct unstuff u;
+	size_t used; /* input octets used */
+	size_t outlen;
+	char out[2048];
+};
+
+/*
+ * unstuff - one session_unstuff() call with an output buffer exactly as
+ * long as the input, on the heap so that the sanitizer sees an overrun.
+ * At most two octets may be left undecided, unless the message ended.
+ */
+static void
+unstuff(struct decoded *d, const char *in, size_t len)
+{
+	char *out = malloc(len > 0 ? len : 1);
+	size_t used, outlen = SIZE_MAX;
+
+	ck_assert_ptr_nonnull(out);
+	used = session_unstuff(&d->u, in, len, out, &outlen);
+	ck_assert_uint_le(used, len);
+	ck_assert_uint_le(outlen, len);
+	ck_assert_uint_le(d->outlen + outlen, sizeof(d->out));
+	if (!d->u.done)
+		ck_assert_uint_le(len - used, 2);
+	memcpy(d->out + d->outlen, out, outlen);
+	d->outlen += outlen;
+	d->used += used;
+	free(out);
+}
+
+static void
+decode_init(struct decoded *d, enum bare_lf policy)
+{
+	memset(d, 0, sizeof(*d));
+	session_unstuff_init(&d->u, policy);
+}
+
+/* decode - in[0, len) in one call. */
+static void
+decode(struct decoded *d, enum bare_lf policy, const char *in, size_t len)
+{
+	decode_init(d, policy);
+	unstuff(d, in, len);
+}
+
+/*
+ * feed - in[0, len) in pieces ending at ends[0, n), as read_data() gets
+ * it: the octets a call leaves unused come first in the next call.
+ */
+static void
+feed(struct decoded *d, enum bare_lf policy, const char *in, size_t len,
+    const size_t *ends, size_t n)
+{
+	char pending[2048];
+	size_t plen = 0, start = 0, k, before;
+
+	decode_init(d, policy);
+	ck_assert_uint_le(len, sizeof(pending));
+	for (k = 0; k < n; k++) {
+		ck_assert_uint_le(ends[k], len);
+		memcpy(pending + plen, in + start, ends[k] - start);
+		plen += ends[k] - start;
+		start = ends[k];
+		before = d->used;
+		unstuff(d, pending, plen);
+		memmove(pending, pending + (d->used - before),
+		    plen - (d->used - before));
+		plen -= d->used - before;
+	}
+	ck_assert_uint_eq(start, len);
+}
+
+static void
+expect_same(const struct decoded *got, const struct decoded *want,
+    const char *how, size_t at)
+{
+	ck_assert_msg(got->outlen == want->outlen &&
+	                  memcmp(got->out, want->out, want->outlen) == 0,
+	    "%s %zu: output differs", how, at);
+	ck_assert_msg(got->u.size == want->u.size,
+	    "%s %zu: size %llu, want %llu", how, at,
+	    (unsigned long long)got->u.size, (unsigned long long)want->u.size);
+	ck_assert_msg(got->u.done == want->u.done, "%s %zu: done %d", how, at,
+	    got->u.done);
+	ck_assert_msg(got->u.bare == want->u.bare, "%s %zu: bare %d", how, at,
+	    got->u.bare);
+	ck_assert_msg(got->used == want->used, "%s %zu: used %zu, want %zu",
+	    how, at, got->used, want->used);
+}
+
+static void
+expect_output(const struct decoded *d, const char *out, size_t len)
+{
+	ck_assert_msg(d->outlen == len && memcmp(d->out, out, len) == 0,
+	    "output \"%s\", want \"%s\"", show(d->out, d->outlen),
+	    show(out, len));
+}
+
+/* crlfs - how many CRLF pairs in[0, len) holds. */
+static size_t
+crlfs(const char *in, size_t len)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i + 1 < len; i++)
+		n += in[i] == '\r' && in[i + 1] == '\n';
+	return n;
+}
+
+START_TEST(test_crlf_lines_become_lf_and_count_as_crlf)
+{
+	static const char in[] = "a\r\nb\r\n.\r\n";
+	struct decoded d;
+
+	decode(&d, BARE_LF_REJECT, in, sizeof(in) - 1);
+	expect_output(&d, "a\nb\n", 4);
+	ck_assert_int_eq(d.u.done, 1);
+	ck_assert_int_eq(d.u.bare, 0);
+	ck_assert_uint_eq(d.u.size, 6);
+	ck_assert_uint_eq(d.used, sizeof(in) - 1);
+}
+END_TEST
+
+START_TEST(test_leading_dot_unstuffed)
+{
+	static const char in[] = "..x\r\n..\r\n.x\r\n.\r\n";
+	struct decoded d;
+
+	decode(&d, BARE_LF_REJECT, in, sizeof(in) - 1);
+	expect_output(&d, ".x\n.\nx\n", 7);
+	ck_assert_int_eq(d.u.done, 1);
+	ck_assert_int_eq(d.u.bare, 0);
+	ck_assert_uint_eq(d.u.size, 10);
+	ck_assert_uint_eq(d.used, sizeof(in) - 1);
+}
+END_TEST
+
+START_TEST(test_final_dot_at_once_gives_empty_message)
+{
+	struct decoded d;
+
+	decode(&d, BARE_LF_REJECT, ".\r\n", 3);
+	ck_assert_int_eq(d.u.done, 1);
+	ck_assert_uint_eq(d.outlen, 0);
+	ck_assert_uint_eq(d.u.size, 0);
+	ck_assert_uint_eq(d.used, 3);
+}
+END_TEST
+
+START_TEST(test_empty_line_before_final_dot_kept)
+{
+	struct decoded d;
+
+	decode(&d, BARE_LF_REJECT, "\r\n.\r\n", 5);
+	expect_output(&d, "\n", 1);
+	ck_assert_int_eq(d.u.done, 1);
+	ck_assert_int_eq(d.u.bare, 0);
+	ck_assert_uint_eq(d.u.size, 2);
+	ck_assert_uint_eq(d.used, 5);
+}
+END_TEST
+
+START_TEST(test_octets_after_final_dot_left_unused)
+{
+	static const char in[] = "a\r\n.\r\nMAIL FROM:<x>\r\n";
+	struct decoded d;
+
+	decode(&d, BARE_LF_REJECT, in, sizeof(in) - 1);
+	expect_output(&d, "a\n", 2);
+	ck_assert_int_eq(d.u.done, 1);
+	ck_assert_uint_eq(d.used, 6);
+	/* Once done, nothing more is taken. */
+	unstuff(&d, in + 6, sizeof(in) - 7);
+	ck_assert_uint_eq(d.used, 6);
+	ck_assert_uint_eq(d.outlen, 2);
+}
+END_TEST
+
+START_TEST(test_undecided_tail_left_for_next_call)
+{
+	struct decoded d;
+
+	decode(&d, BARE_LF_REJECT, "a\r", 2);
+	expect_output(&d, "a", 1);
+	ck_assert_uint_eq(d.used, 1);
+	decode(&d, BARE_LF_REJECT, "a\r\n.", 4);
+	expect_output(&d, "a\n", 2);
+	ck_assert_uint_eq(d.used, 3);
+	decode(&d, BARE_LF_REJECT, "a\r\n.\r", 5);
+	expect_output(&d, "a\n", 2);
+	ck_assert_uint_eq(d.used, 3);
+	ck_assert_int_eq(d.u.done, 0);
+	ck_assert_int_eq(d.u.bare, 0);
+}
+END_TEST
+
+START_TEST(test_nul_and_8bit_octets_pass_through)
+{
+	static const char in[] = "x\0\xff\x80y\r\n.\r\n";
+	struct decoded d;
+
+	decode(&d, BARE_LF_REJECT, in, sizeof(in) - 1);
+	expect_output(&d, "x\0\xff\x80y\n", 6);
+	ck_assert_int_eq(d.u.done, 1);
+	ck_assert_int_eq(d.u.bare, 0);
+}
+END_TEST
+
+/* After each look-alike: a second transaction, then the real end. */
+#define SMUGGLED    "MAIL FROM:<x>\r\nRCPT TO:<y>\r\nDATA\r\nevil\r\n.\r\n"
+#define SMUGGLED_LF "MAIL FROM:<x>\nRCPT TO:<y>\nDATA\nevil\n"
+
+/* clang-format off */
+static const struct {
+	struct lit in;
+	const char *normalized; /* the output under BARE_LF_NORMALIZE */
+} smuggling[] = {
+	{ LIT("a\n.\n" SMUGGLED), "a\n.\n" SMUGGLED_LF },
+	{ LIT("a\n.\r\n" SMUGGLED), "a\n.\n" SMUGGLED_LF },
+	{ LIT("a\r\n.\n" SMUGGLED), "a\n.\n" SMUGGLED_LF },
+	{ LIT("a\r.\r" SMUGGLED), "a . " SMUGGLED_LF },
+	{ LIT("a\r\n.\r" SMUGGLED), "a\n " SMUGGLED_LF },
+	{ LIT("a\r.\r\n" SMUGGLED), "a .\n" SMUGGLED_LF },
+};
+/* clang-format on */
+#define NSMUGGLING (sizeof(smuggling) / sizeof(smuggling[0]))
+
+START_TEST(test_smuggled_end_is_content_and_bare_under_reject)
+{
+	const struct lit *in = &smuggling[_i].in;
+	struct decoded d;
+
+	decode(&d, BARE_LF_REJECT, in->s, in->len);
+	ck_assert_int_eq(d.u.done, 1);
+	ck_assert_int_eq(d.u.bare, 1);
+	ck_assert_uint_eq(d.used, in->len);
+}
+END_TEST
+
+START_TEST(test_smuggled_end_is_content_under_normalize)
+{
+	const struct lit *in = &smuggling[_i].in;
+	const char *want = smuggling[_i].normalized;
+	struct decoded d;
+
+	decode(&d, BARE_LF_NORMALIZE, in->s, in->len);
+	ck_assert_int_eq(d.u.done, 1);
+	ck_assert_int_eq(d.u.bare, 0);
+	ck_assert_uint_eq(d.used, in->len);
+	expect_output(&d, want, strlen(want));
+	ck_assert_ptr_null(memchr(d.out, '\r', d.outlen));
+	/* Every CRLF but the one of the final dot counts two octets. */
+	ck_assert_uint_eq(d.u.size, d.outlen + crlfs(in->s, in->len) - 1);
+}
+END_TEST
+
+START_TEST(test_cr_before_crlf_ends_message_as_bare)
+{
+	static const char in[] = "a\r\r\n.\r\n";
+	struct decoded d;
+
+	decode(&d, BARE_LF_REJECT, in, sizeof(in) - 1);
+	ck_assert_int_eq(d.u.done, 1);
+	ck_assert_int_eq(d.u.bare, 1);
+	ck_assert_uint_eq(d.used, sizeof(in) - 1);
+
+	decode(&d, BARE_LF_NORMALIZE, in, sizeof(in) - 1);
+	ck_assert_int_eq(d.u.done, 1);
+	ck_assert_int_eq(d.u.bare, 0);
+	expect_output(&d, "a \n", 3);
+}
+END_TEST
+
+START_TEST(test_dot_after_bare_lf_ends_nothing_under_reject)
+{
+	static const char in[] = "a\n.\r\nb\r\n";
+	struct decoded d;
+
+	decode(&d, BARE_LF_REJECT, in, sizeof(in) - 1);
+	ck_assert_int_eq(d.u.done, 0);
+	ck_assert_int_eq(d.u.bare, 1);
+	ck_assert_uint_eq(d.used, sizeof(in) - 1);
+}
+END_TEST
+
+/* Inputs for the chunking property: every path through the decoder. */
+/* clang-format off */
+static const struct lit chunked[] = {
+	LIT("a\r\nb\r\n.\r\n"),
+	LIT("..x\r\n..\r\n.x\r\n.\r\n"),
+	LIT(".\r\n"),
+	LIT("\r\n.\r\n"),
+	LIT("a\r\n.\r\nMAIL FROM:<x>\r\n"),
+	LIT("a\n.\n" SMUGGLED),
+	LIT("a\n.\r\n" SMUGGLED),
+	LIT("a\r\n.\n" SMUGGLED),
+	LIT("a\r.\r" SMUGGLED),
+	LIT("a\r\n.\r" SMUGGLED),
+	LIT("a\r.\r\n" SMUGGLED),
+	LIT("a\r\r\n.\r\n"),
+	LIT("\r\r\n\n\n..\r\r\n.\rx\r\n.\n.\r\n"),
+	LIT(".\n.\r\n.\r\n"),
+	LIT("x\0\xff\r\n.\r\n"),
+	LIT("no end yet\r\n.."),
+	LIT("ends in CR\r"),
+	LIT("\r\n.\r"),
+};
+/* clang-format on */
+#define NCHUNKED (sizeof(chunked) / sizeof(chunked[0]))
+
+START_TEST(test_split_anywhere_decodes_the_same)
+{
+	static const enum bare_lf policies[] = { BARE_LF_REJECT,
+		BARE_LF_NORMALIZE };
+	const struct lit *in = &chunked[_i];
+	struct decoded want, got;
+	size_t p, k;
+
+	for (p = 0; p < 2; p++) {
+		decode(&want, policies[p], in->s, in->len);
+		for (k = 0; k <= in->len; k++) {
+			size_t ends[2] = { k, in->len };
+
+			feed(&got, policies[p], in->s, in->len, ends, 2);
+			expect_same(&got, &want, "split at", k);
+		}
+	}
+}
+END_TEST
+
+START_TEST(test_byte_by_byte_decodes_the_same)
+{
+	static const enum bare_lf policies[] = { BARE_LF_REJECT,
+		BARE_LF_NORMALIZE };
+	const struct lit *in = &chunked[_i];
+	struct decoded want, got;
+	size_t ends[2048], p, k;
+
+	ck_assert_uint_le(in->len, sizeof(ends) / sizeof(ends[0]));
+	for (k = 0; k < in->len; k++)
+		ends[k] = k + 1;
+	for (p = 0; p < 2; p++) {
+		decode(&want, policies[p], in->s, in->len);
+		feed(&got, policies[p], in->s, in->len, ends, in->len);
+		expect_same(&got, &want, "policy", p);
+	}
+}
+END_TEST
+
+Suite *
+session_suite(void)
+{
+	Suite *s = suite_create("session");
+	TCase *tc;
+
+	tc = tcase_create("paths");
+	tcase_set_timeout(tc, 5);
+	tcase_add_test(tc, test_null_path_accepted_only_as_reverse_path);
+	tcase_add_test(tc, test_plain_mailbox_accepted);
+	tcase_add_test(tc, test_quoted_local_part_kept_with_its_quotes);
+	tcase_add_test(tc, test_address_literals_accepted);
+	tcase_add_test(tc, test_source_route_dropped);
+	tcase_add_test(tc, test_postmaster_without_domain_only_as_forward_path);
+	tcase_add_test(tc, test_utf8_mailbox_sets_utf8);
+	tcase_add_loop_test(
+	    tc, test_malformed_path_gets_syntax, 0, (int)NBAD_PATHS);
+	tcase_add_loop_test(
+	    tc, test_invalid_utf8_gets_syntax, 0, (int)NBAD_UTF8);
+	tcase_add_test(tc, test_local_part_of_64_accepted_65_refused);
+	tcase_add_test(tc, test_domain_over_255_refused);
+	tcase_add_test(tc, test_path_over_256_refused_256_accepted);
+	tcase_add_test(tc, test_leading_dash_refused);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("unstuff");
+	tcase_set_timeout(tc, 10);
+	tcase_add_test(tc, test_crlf_lines_become_lf_and_count_as_crlf);
+	tcase_add_test(tc, test_leading_dot_unstuffed);
+	tcase_add_test(tc, test_final_dot_at_once_gives_empty_message);
+	tcase_add_test(tc, test_empty_line_before_final_dot_kept);
+	tcase_add_test(tc, test_octets_after_final_dot_left_unused);
+	tcase_add_test(tc, test_undecided_tail_left_for_next_call);
+	tcase_add_test(tc, test_nul_and_8bit_octets_pass_through);
+	tcase_add_loop_test(tc,
+	    test_smuggled_end_is_content_and_bare_under_reject, 0,
+	    (int)NSMUGGLING);
+	tcase_add_loop_test(tc, test_smuggled_end_is_content_under_normalize, 0,
+	    (int)NSMUGGLING);
+	tcase_add_test(tc, test_cr_before_crlf_ends_message_as_bare);
+	tcase_add_test(tc, test_dot_after_bare_lf_ends_nothing_under_reject);
+	tcase_add_loop_test(
+	    tc, test_split_anywhere_decodes_the_same, 0, (int)NCHUNKED);
+	tcase_add_loop_test(
+	    tc, test_byte_by_byte_decodes_the_same, 0, (int)NCHUNKED);
+	suite_add_tcase(s, tc);
+	return s;
+}

@@ -1,0 +1,15 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * suites.h - the suite constructors of the unit tests, one per module,
+ * for main.c to collect.
+ */
+#ifndef SMTPD_TESTS_SUITES_H
+#define SMTPD_TESTS_SUITES_H
+
+#include <check.h>
+
+Suite *session_suite(void);
+Suite *reply_suite(void);
+Suite *store_suite(void);
+
+#endif
