@@ -29,6 +29,7 @@ struct config {
 	const char *tmpdir;	/* where messages are stored */
 	const char *peer_addr;	/* client's IP address, NULL if unknown */
 	const char *peer_host;	/* client's host name, NULL if unknown */
+	const char *local_addr;	/* our address on the connection, or NULL */
 	int in_fd;		/* the connection */
 	int out_fd;
 	int term_fd;		/* readable when SIGTERM arrived, or -1 */

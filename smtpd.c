@@ -195,11 +195,40 @@ connection(const char **why)
 #endif
 }
 
-/* peer - the client's address: from the launcher, else from the socket. */
-static void
-peer(struct config *cfg)
+/*
+ * sockaddr_text - the address in sa as text (an IPv4 client on an IPv6
+ * socket shown as IPv4), or NULL.
+ */
+static const char *
+sockaddr_text(const struct sockaddr_storage *ss, char *buf, size_t size)
 {
-	static char addr[INET6_ADDRSTRLEN];
+	if (ss->ss_family == AF_INET) {
+		const struct sockaddr_in *sin = (const struct sockaddr_in *)ss;
+
+		return inet_ntop(AF_INET, &sin->sin_addr, buf, (socklen_t)size);
+	}
+	if (ss->ss_family == AF_INET6) {
+		const struct sockaddr_in6 *sin6 =
+		    (const struct sockaddr_in6 *)ss;
+
+		if (IN6_IS_ADDR_V4MAPPED(&sin6->sin6_addr))
+			return inet_ntop(AF_INET, &sin6->sin6_addr.s6_addr[12],
+			    buf, (socklen_t)size);
+		return inet_ntop(AF_INET6, &sin6->sin6_addr, buf,
+		    (socklen_t)size);
+	}
+	return NULL;
+}
+
+/*
+ * addresses - the client's address and ours: from the launcher
+ * (tcpserver's TCPREMOTEIP and TCPLOCALIP, systemd's REMOTE_ADDR), else
+ * from the socket; NULL when the connection is a pipe.
+ */
+static void
+addresses(struct config *cfg)
+{
+	static char peer_buf[INET6_ADDRSTRLEN], local_buf[INET6_ADDRSTRLEN];
 	struct sockaddr_storage ss;
 	socklen_t len = sizeof(ss);
 	const char *a;
@@ -208,28 +237,16 @@ peer(struct config *cfg)
 	    (a = getenv("REMOTE_ADDR")) != NULL) {
 		cfg->peer_addr = a;
 		cfg->peer_host = getenv("TCPREMOTEHOST");
-		return;
+	} else if (getpeername(cfg->in_fd, (struct sockaddr *)&ss, &len) ==
+	    0) {
+		cfg->peer_addr = sockaddr_text(&ss, peer_buf, sizeof(peer_buf));
 	}
-	if (getpeername(cfg->in_fd, (struct sockaddr *)&ss, &len) < 0)
-		return;
-	if (ss.ss_family == AF_INET) {
-		struct sockaddr_in *sin = (struct sockaddr_in *)&ss;
-
-		if (inet_ntop(AF_INET, &sin->sin_addr, addr, sizeof(addr)))
-			cfg->peer_addr = addr;
-	} else if (ss.ss_family == AF_INET6) {
-		struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&ss;
-		const void *p = &sin6->sin6_addr;
-		int af = AF_INET6;
-
-		/* An IPv4 client on an IPv6 socket is shown as IPv4. */
-		if (IN6_IS_ADDR_V4MAPPED(&sin6->sin6_addr)) {
-			p = &sin6->sin6_addr.s6_addr[12];
-			af = AF_INET;
-		}
-		if (inet_ntop(af, p, addr, sizeof(addr)))
-			cfg->peer_addr = addr;
-	}
+	len = sizeof(ss);
+	if ((a = getenv("TCPLOCALIP")) != NULL)
+		cfg->local_addr = a;
+	else if (getsockname(cfg->in_fd, (struct sockaddr *)&ss, &len) == 0)
+		cfg->local_addr =
+		    sockaddr_text(&ss, local_buf, sizeof(local_buf));
 }
 
 int
@@ -329,7 +346,7 @@ main(int argc, char **argv)
 	if ((cfg.in_fd = connection(&why)) < 0)
 		fail(cfg.hostname, EXIT_INTERNAL, why, NULL);
 	cfg.out_fd = cfg.in_fd == STDIN_FILENO ? STDOUT_FILENO : cfg.in_fd;
-	peer(&cfg);
+	addresses(&cfg);
 	log_init(!stderr_is_client(cfg.in_fd));
 	log_event(LOG_INFO, "event=session_start peer=%s",
 	    cfg.peer_addr ? cfg.peer_addr : "unknown");
