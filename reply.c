@@ -38,6 +38,9 @@ static const struct reply replies[R_COUNT] = {
 	[R_GOING_DOWN]    = { 421, "4.3.2", "%s Shutting down, closing transmission channel" },
 	[R_TOO_MANY_ERRORS] = { 421, "4.7.0", "%s Too many errors, closing transmission channel" },
 	[R_DELIVERY_TEMPFAIL] = { 451, "4.3.0", "Local delivery failed for now; try again later" },
+	[R_DELIVERY_CONFIG] = { 451, "4.3.5", "Local configuration error; try again later" },
+	[R_DELIVERY_CRASHED] = { 451, "4.3.0", "Delivery command crashed; try again later" },
+	[R_DELIVERY_TIMEOUT] = { 451, "4.3.0", "Delivery took too long; try again later" },
 	[R_DELIVERY_NOT_STARTED] = { 451, "4.3.0", "Delivery command could not be started; try again later" },
 	[R_STORAGE]       = { 452, "4.3.1", "Insufficient system storage" },
 	[R_TOO_MANY_RCPTS] = { 452, "4.5.3", "Too many recipients" },
@@ -64,7 +67,10 @@ static const struct reply replies[R_COUNT] = {
 	[R_RCPT_REFUSED]  = { 553, "5.1.3", "Recipient address not allowed: %s" },
 	[R_NEED_SMTPUTF8] = { 553, "5.6.7", "Non-ASCII address needs SMTPUTF8" },
 	[R_NO_VALID_RCPTS] = { 554, "5.5.1", "No valid recipients" },
-	[R_DELIVERY_REFUSED] = { 554, "5.3.0", "Delivery refused" },
+	[R_DELIVERY_REFUSED] = { 554, "5.3.0", "Delivery refused: service unavailable" },
+	[R_REFUSED_DATA]  = { 554, "5.6.0", "Delivery refused: message data not accepted" },
+	[R_REFUSED_PROTOCOL] = { 554, "5.5.0", "Delivery refused: protocol error" },
+	[R_REFUSED_PERM]  = { 554, "5.7.0", "Delivery refused: permission denied" },
 	[R_PARAM_UNKNOWN] = { 555, "5.5.4", "Parameter not recognized: %s" },
 	/*
 	 * Not sent yet (smtpd(8), REPLIES, says why): no status command
@@ -224,4 +230,52 @@ reply_lines(struct out *o, enum reply_id id, const char *arg,
 	line(o, r, n == 0, r->text, arg != NULL ? arg : "");
 	for (i = 0; i < n; i++)
 		line(o, r, i + 1 == n, "%s", more[i]);
+}
+
+/*
+ * reply_status_len - the length of the RFC 3463 status code (class "."
+ * subject "." detail, each of 1 to 3 digits, class 2, 4 or 5) that s
+ * begins with, if a space or the end follows it; else 0.
+ */
+int
+reply_status_len(const char *s)
+{
+	int i = 2, part;
+
+	if ((s[0] != '2' && s[0] != '4' && s[0] != '5') || s[1] != '.')
+		return 0;
+	for (part = 0; part < 2; part++) {
+		int start = i;
+
+		while (s[i] >= '0' && s[i] <= '9' && i - start < 3)
+			i++;
+		if (i == start ||
+		    (part == 0 ? s[i] != '.' : s[i] != ' ' && s[i] != '\0'))
+			return 0;
+		i++;
+	}
+	return i - 1;
+}
+
+/*
+ * reply_as - reply id in words that someone else chose (the delivery
+ * command): status replaces the table's if it is a status of the same
+ * class as the code, text replaces the table's if not empty.  The code
+ * itself always comes from the table.
+ */
+void
+reply_as(struct out *o, enum reply_id id, const char *status,
+    const char *text)
+{
+	struct reply r = replies[id];
+	char st[16];
+	int n = reply_status_len(status != NULL ? status : "");
+
+	if (n > 0 && status[0] - '0' == r.code / 100) {
+		memcpy(st, status, (size_t)n);
+		st[n] = '\0';
+		r.status = st;
+	}
+	line(o, &r, 1, text != NULL && *text != '\0' ? "%s" : r.text,
+	    text != NULL ? text : "");
 }

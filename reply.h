@@ -27,6 +27,9 @@ enum reply_id {
 	R_GOING_DOWN,
 	R_TOO_MANY_ERRORS,
 	R_DELIVERY_TEMPFAIL,
+	R_DELIVERY_CONFIG,
+	R_DELIVERY_CRASHED,
+	R_DELIVERY_TIMEOUT,
 	R_DELIVERY_NOT_STARTED,
 	R_STORAGE,
 	R_TOO_MANY_RCPTS,
@@ -53,6 +56,9 @@ enum reply_id {
 	R_NEED_SMTPUTF8,
 	R_NO_VALID_RCPTS,
 	R_DELIVERY_REFUSED,
+	R_REFUSED_DATA,
+	R_REFUSED_PROTOCOL,
+	R_REFUSED_PERM,
 	R_PARAM_UNKNOWN,
 	/* In the table, not sent yet: see smtpd(8), REPLIES. */
 	R_STATUS,
@@ -84,6 +90,9 @@ void reply_init(struct out *o, int fd, int timeout);
 void reply(struct out *o, enum reply_id id, const char *arg);
 void reply_lines(struct out *o, enum reply_id id, const char *arg,
     const char *const *more, size_t n);
+void reply_as(struct out *o, enum reply_id id, const char *status,
+    const char *text);
+int reply_status_len(const char *s);
 int reply_flush(struct out *o);
 int reply_fmt(char *dst, size_t size, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));

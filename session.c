@@ -973,7 +973,7 @@ cmd_data(struct session *s, char *arg, size_t len)
 		.peer_addr = s->cfg->peer_addr,
 		.peer_host = s->cfg->peer_host,
 	};
-	enum reply_id verdict;
+	struct verdict v = { .status = "", .text = "" };
 	enum input got;
 	int too_big = 0;
 
@@ -1004,16 +1004,16 @@ cmd_data(struct session *s, char *arg, size_t len)
 	}
 	if (u.bare || too_big) {
 		store_abort(&st);
-		verdict = u.bare ? R_BARE_LINE_END : R_TOO_BIG;
+		v.id = u.bare ? R_BARE_LINE_END : R_TOO_BIG;
 	} else {
-		verdict = store_close(&st, &env, s->cfg->command,
-		    s->cfg->delivery_timeout);
+		store_close(&st, &env, s->cfg->command,
+		    s->cfg->delivery_timeout, &v);
 	}
 	log_event(LOG_INFO,
 	    "event=message from=<%s> rcpts=%zu size=%llu mode=%s status=%d",
 	    s->sender.addr, s->nrcpts, (unsigned long long)u.size, s->mode,
-	    reply_get(verdict)->code);
-	reply(&s->out, verdict, NULL);
+	    reply_get(v.id)->code);
+	reply_as(&s->out, v.id, v.status, v.text);
 	transaction_clear(s);
 	/* SIGTERM while the command ran: it was waited for and answered. */
 	if (terminating(s)) {

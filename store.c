@@ -299,6 +299,8 @@ collect(int fd, char *first, size_t size, size_t *len)
 			if ((nl = memchr(first + *len, '\n', take)) != NULL)
 				take = (size_t)(nl - (first + *len));
 			*len += take;
+			if (nl != NULL && *len > 0 && first[*len - 1] == '\r')
+				(*len)--;
 			first[*len] = '\0';
 			if (nl != NULL)
 				*len = size - 1; /* the first line is complete */
@@ -307,29 +309,70 @@ collect(int fd, char *first, size_t size, size_t *len)
 }
 
 /*
- * status_reply - the reply for the command's end, following the sysexits
- * convention of sendmail and Postfix's pipe(8).  Permanent only when the
- * command said so; anything else, a signal included, is temporary.
+ * The exit statuses of <sysexits.h>, as sendmail and Postfix's pipe(8)
+ * read them, with one difference: what points at our own configuration
+ * or software (64, 70, 72, 78) is temporary, so that a mistake of ours
+ * is fixed and retried rather than bounced.  A status not listed here,
+ * and death by a signal, are temporary too.
  */
+/* clang-format off */
+static const struct {
+	int status;
+	enum reply_id id;
+} exits[] = {
+	{ 0,  R_QUEUED },
+	{ 64, R_DELIVERY_CONFIG },	/* EX_USAGE: our command line */
+	{ 65, R_REFUSED_DATA },		/* EX_DATAERR */
+	{ 66, R_DELIVERY_TEMPFAIL },	/* EX_NOINPUT */
+	{ 67, R_NO_SUCH_USER },		/* EX_NOUSER */
+	{ 68, R_NO_SUCH_HOST },		/* EX_NOHOST */
+	{ 69, R_DELIVERY_REFUSED },	/* EX_UNAVAILABLE */
+	{ 70, R_DELIVERY_TEMPFAIL },	/* EX_SOFTWARE */
+	{ 71, R_DELIVERY_TEMPFAIL },	/* EX_OSERR */
+	{ 72, R_DELIVERY_CONFIG },	/* EX_OSFILE */
+	{ 73, R_DELIVERY_TEMPFAIL },	/* EX_CANTCREAT */
+	{ 74, R_DELIVERY_TEMPFAIL },	/* EX_IOERR */
+	{ 75, R_DELIVERY_TEMPFAIL },	/* EX_TEMPFAIL */
+	{ 76, R_REFUSED_PROTOCOL },	/* EX_PROTOCOL */
+	{ 77, R_REFUSED_PERM },		/* EX_NOPERM */
+	{ 78, R_DELIVERY_CONFIG },	/* EX_CONFIG */
+};
+/* clang-format on */
+
 static enum reply_id
-status_reply(int status)
+status_reply(int status, int timed_out)
 {
+	size_t i;
+
+	if (timed_out)
+		return R_DELIVERY_TIMEOUT;
 	if (!WIFEXITED(status))
-		return R_DELIVERY_TEMPFAIL;
-	switch (WEXITSTATUS(status)) {
-	case 0:
-		return R_QUEUED;
-	case 67: /* EX_NOUSER */
-		return R_NO_SUCH_USER;
-	case 68: /* EX_NOHOST */
-		return R_NO_SUCH_HOST;
-	case 65: /* EX_DATAERR */
-	case 69: /* EX_UNAVAILABLE */
-	case 76: /* EX_PROTOCOL */
-	case 77: /* EX_NOPERM */
-		return R_DELIVERY_REFUSED;
-	default:
-		return R_DELIVERY_TEMPFAIL;
+		return R_DELIVERY_CRASHED;
+	for (i = 0; i < sizeof(exits) / sizeof(exits[0]); i++)
+		if (exits[i].status == WEXITSTATUS(status))
+			return exits[i].id;
+	return R_DELIVERY_TEMPFAIL;
+}
+
+/*
+ * words - put the command's words into v: its first stdout line when it
+ * begins with a status of the reply's class (as pipe(8) honours them),
+ * else, on an error, the reply's text with the first stderr line added,
+ * so that the sender's bounce says why.
+ */
+static void
+words(struct verdict *v, const char *out, const char *err)
+{
+	int code = reply_get(v->id)->code, n = reply_status_len(out);
+
+	if (n > 0 && out[0] - '0' == code / 100 && out[n] == ' ' &&
+	    out[n + 1] != '\0') {
+		memcpy(v->status, out, (size_t)n);
+		v->status[n] = '\0';
+		(void)reply_fmt(v->text, sizeof(v->text), "%s", out + n + 1);
+	} else if (code >= 400 && *err != '\0') {
+		(void)reply_fmt(v->text, sizeof(v->text), "%s: %s",
+		    reply_get(v->id)->text, err);
 	}
 }
 
@@ -347,16 +390,16 @@ open_pidfd(pid_t pid)
 
 /*
  * wait_job - read the command's stdout and stderr until it exits or its
- * time is up, then reap it.  Returns its wait status; on timeout the
- * command's process group is killed and the status says SIGKILL.
+ * time is up, then reap it; keep the first line of each.  Returns its
+ * wait status; on timeout the command's process group is killed and
+ * *timed_out set.
  */
 static int
-wait_job(pid_t pid, int out_fd, int err_fd, int timeout, char *text,
-    size_t size)
+wait_job(pid_t pid, int out_fd, int err_fd, int timeout, char *out,
+    char *err, size_t size, int *timed_out)
 {
 	struct pollfd pfd[3];
-	char junk[DELIVERY_TEXT_MAX + 1];
-	size_t tlen = 0, jlen = 0;
+	size_t olen = 0, elen = 0;
 	int status = 0, pidfd = open_pidfd(pid), open_pipes = 2;
 	time_t deadline = time(NULL) + timeout;
 
@@ -373,6 +416,7 @@ wait_job(pid_t pid, int out_fd, int err_fd, int timeout, char *text,
 			break;
 		if (left <= 0) {
 			(void)kill(-pid, SIGKILL);
+			*timed_out = 1;
 			log_event(LOG_WARNING,
 			    "event=delivery_timeout pid=%d seconds=%d",
 			    (int)pid, timeout);
@@ -386,21 +430,21 @@ wait_job(pid_t pid, int out_fd, int err_fd, int timeout, char *text,
 		if (pfd[2].revents != 0)
 			exited = 1;
 		if (pfd[0].revents != 0 &&
-		    collect(out_fd, junk, sizeof(junk), &jlen) == 0) {
+		    collect(out_fd, out, size, &olen) == 0) {
 			pfd[0].fd = -1;
 			open_pipes--;
 		}
 		if (pfd[1].revents != 0 &&
-		    collect(err_fd, text, size, &tlen) == 0) {
+		    collect(err_fd, err, size, &elen) == 0) {
 			pfd[1].fd = -1;
 			open_pipes--;
 		}
 		/* Exited: what it wrote is in the pipes already. */
 		if (exited) {
 			if (pfd[0].fd >= 0)
-				(void)collect(out_fd, junk, sizeof(junk), &jlen);
+				(void)collect(out_fd, out, size, &olen);
 			if (pfd[1].fd >= 0)
-				(void)collect(err_fd, text, size, &tlen);
+				(void)collect(err_fd, err, size, &elen);
 			break;
 		}
 	}
@@ -413,28 +457,31 @@ wait_job(pid_t pid, int out_fd, int err_fd, int timeout, char *text,
 
 /*
  * store_close - deliver the stored message: run the command with it as
- * stdin, and say what came of it.  The file is closed in every case.
+ * stdin, and say in v what came of it.  The file is closed in every case.
  */
-enum reply_id
+void
 store_close(struct store *st, const struct envelope *env,
-    char *const *command, int timeout)
+    char *const *command, int timeout, struct verdict *v)
 {
 	posix_spawn_file_actions_t fa;
 	posix_spawnattr_t attr;
 	sigset_t none, dfl;
 	struct job job;
 	int out[2] = { -1, -1 }, err[2] = { -1, -1 };
-	char text[DELIVERY_TEXT_MAX + 1] = "";
-	enum reply_id verdict = R_DELIVERY_NOT_STARTED;
+	char out_line[DELIVERY_TEXT_MAX + 1] = "";
+	char err_line[DELIVERY_TEXT_MAX + 1] = "";
 	pid_t pid;
-	int status, e;
+	int status, e, timed_out = 0;
 
 	memset(&job, 0, sizeof(job));
+	v->id = R_DELIVERY_NOT_STARTED;
+	v->status[0] = v->text[0] = '\0';
 	if (st->error != 0) {
 		log_event(LOG_ERR, "event=store_failed error=\"%s\"",
 		    strerror(st->error));
 		store_abort(st);
-		return R_STORAGE;
+		v->id = R_STORAGE;
+		return;
 	}
 	if (lseek(st->fd, 0, SEEK_SET) < 0 || job_make(&job, env, command) < 0 ||
 	    pipe2(out, O_CLOEXEC) < 0 || pipe2(err, O_CLOEXEC) < 0) {
@@ -478,14 +525,16 @@ store_close(struct store *st, const struct envelope *env,
 		    job.argv[0], strerror(e));
 		goto done;
 	}
-	status = wait_job(pid, out[0], err[0], timeout, text, sizeof(text));
-	verdict = status_reply(status);
-	if (verdict != R_QUEUED)
+	status = wait_job(pid, out[0], err[0], timeout, out_line, err_line,
+	    sizeof(err_line), &timed_out);
+	v->id = status_reply(status, timed_out);
+	words(v, out_line, err_line);
+	if (v->id != R_QUEUED)
 		log_event(LOG_WARNING,
 		    "event=delivery_failed %s=%d stderr=\"%s\"",
 		    WIFEXITED(status) ? "exit" : "signal",
 		    WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status),
-		    text);
+		    err_line);
 done:
 	job_free(&job);
 	for (e = 0; e < 2; e++) {
@@ -495,5 +544,4 @@ done:
 			(void)close(err[e]);
 	}
 	store_abort(st);
-	return verdict;
 }

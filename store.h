@@ -24,6 +24,14 @@ struct envelope {
 	const char *peer_host;	/* NULL if unknown */
 };
 
+/* What came of a delivery: the reply, in the command's words if it gave
+ * usable ones (see reply_as). */
+struct verdict {
+	enum reply_id id;
+	char status[16];		     /* its RFC 3463 status, or "" */
+	char text[DELIVERY_TEXT_MAX + 1];    /* its text, or "" */
+};
+
 struct store {
 	int fd;		/* the unlinked temporary file, or -1 */
 	int error;	/* errno of the first failure, 0 if none */
@@ -33,7 +41,7 @@ int store_open(struct store *st, const char *tmpdir);
 void store_received(struct store *st, const struct envelope *env);
 void store_write(struct store *st, const char *p, size_t len);
 void store_abort(struct store *st);
-enum reply_id store_close(struct store *st, const struct envelope *env,
-    char *const *command, int timeout);
+void store_close(struct store *st, const struct envelope *env,
+    char *const *command, int timeout, struct verdict *v);
 
 #endif

@@ -280,6 +280,40 @@ START_TEST(test_many_replies_flushed_whole_and_in_order)
 }
 END_TEST
 
+START_TEST(test_others_words_keep_our_code_and_need_the_same_class)
+{
+	struct capture c;
+
+	capture_start(&c);
+	reply_as(&c.o, R_NO_SUCH_USER, "5.1.1", "no such mailbox here");
+	reply_as(&c.o, R_QUEUED, "5.1.1", "");
+	reply_as(&c.o, R_DELIVERY_TEMPFAIL, "4.2.2", "over\tquota");
+	reply_as(&c.o, R_DELIVERY_TEMPFAIL, "bogus", NULL);
+	expect_sent(&c, "550 5.1.1 no such mailbox here\r\n"
+	                "250 2.0.0 Message accepted for delivery\r\n"
+	                "451 4.2.2 over?quota\r\n"
+	                "451 4.3.0 Local delivery failed for now; try again "
+	                "later\r\n");
+}
+END_TEST
+
+/* clang-format off */
+static const struct {
+	const char *s;
+	int len;
+} statuses[] = {
+	{ "5.1.1 text", 5 }, { "4.2.22 x", 6 }, { "2.123.456 y", 9 },
+	{ "5.1.1", 5 }, { "5.1.1x", 0 }, { "3.1.1 x", 0 }, { "5.1234.1 x", 0 },
+	{ "5..1 x", 0 }, { "5.1. x", 0 }, { "51.1.1 x", 0 }, { "", 0 },
+};
+/* clang-format on */
+
+START_TEST(test_status_code_recognized_only_in_rfc3463_form)
+{
+	ck_assert_int_eq(reply_status_len(statuses[_i].s), statuses[_i].len);
+}
+END_TEST
+
 START_TEST(test_fmt_reports_truncation)
 {
 	char buf[5];
@@ -345,6 +379,9 @@ reply_suite(void)
 	tc = tcase_create("format");
 	tcase_set_timeout(tc, 5);
 	tcase_add_test(tc, test_single_line_has_code_status_and_text);
+	tcase_add_test(tc, test_others_words_keep_our_code_and_need_the_same_class);
+	tcase_add_loop_test(tc, test_status_code_recognized_only_in_rfc3463_form,
+	    0, (int)(sizeof(statuses) / sizeof(statuses[0])));
 	tcase_add_test(tc, test_reply_without_status_has_no_gap);
 	tcase_add_test(tc, test_argument_fills_percent_s);
 	tcase_add_test(

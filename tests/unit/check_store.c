@@ -87,19 +87,28 @@ envelope(void)
 	return env;
 }
 
-/* deliver - store msg and run command on it. */
+/* deliver_v - store msg and run command on it; the verdict in v. */
+static void
+deliver_v(const struct envelope *env, char *const *command, int timeout,
+    const char *msg, size_t len, struct verdict *v)
+{
+	struct store st;
+
+	ck_assert_int_eq(store_open(&st, dir), 0);
+	store_write(&st, msg, len);
+	store_close(&st, env, command, timeout, v);
+	ck_assert_int_eq(st.fd, -1);
+}
+
+/* deliver - store msg and run command on it; the reply id. */
 static enum reply_id
 deliver(const struct envelope *env, char *const *command, int timeout,
     const char *msg, size_t len)
 {
-	struct store st;
-	enum reply_id r;
+	struct verdict v;
 
-	ck_assert_int_eq(store_open(&st, dir), 0);
-	store_write(&st, msg, len);
-	r = store_close(&st, env, command, timeout);
-	ck_assert_int_eq(st.fd, -1);
-	return r;
+	deliver_v(env, command, timeout, msg, len, &v);
+	return v.id;
 }
 
 /* slurp - the whole file at path, terminated; returns its length. */
@@ -180,13 +189,15 @@ START_TEST(test_command_reads_whole_message_from_first_byte)
 	char *const cmd[] = { "/bin/sh", "-c", "cat > \"$OUT\"", "sh", NULL };
 	struct envelope env = envelope();
 	struct store st;
+	struct verdict v;
 	char got[4096];
 	size_t len;
 
 	ck_assert_int_eq(store_open(&st, dir), 0);
 	store_write(&st, msg, 13);
 	store_write(&st, msg + 13, sizeof(msg) - 1 - 13);
-	ck_assert_int_eq(store_close(&st, &env, cmd, 10), R_QUEUED);
+	store_close(&st, &env, cmd, 10, &v);
+	ck_assert_int_eq(v.id, R_QUEUED);
 	ck_assert_int_eq(st.fd, -1);
 	len = slurp(out_path, got, sizeof(got));
 	ck_assert_uint_eq(len, sizeof(msg) - 1);
@@ -204,6 +215,7 @@ START_TEST(test_command_reads_received_header_first)
 	char *const cmd[] = { "/bin/sh", "-c", "cat > \"$OUT\"", "sh", NULL };
 	struct envelope env = envelope();
 	struct store st;
+	struct verdict v;
 	char got[4096], *nl;
 	size_t len;
 
@@ -212,7 +224,8 @@ START_TEST(test_command_reads_received_header_first)
 	ck_assert_int_eq(store_open(&st, dir), 0);
 	store_received(&st, &env);
 	store_write(&st, body, sizeof(body) - 1);
-	ck_assert_int_eq(store_close(&st, &env, cmd, 10), R_QUEUED);
+	store_close(&st, &env, cmd, 10, &v);
+	ck_assert_int_eq(v.id, R_QUEUED);
 	len = slurp(out_path, got, sizeof(got));
 	ck_assert_int_eq(strncmp(got, head, sizeof(head) - 1), 0);
 	nl = strchr(got + sizeof(head) - 1, '\n');
@@ -233,14 +246,22 @@ static const struct {
 	enum reply_id want;
 } exits[] = {
 	{ 0, R_QUEUED },
-	{ 75, R_DELIVERY_TEMPFAIL }, /* EX_TEMPFAIL */
+	{ 64, R_DELIVERY_CONFIG },   /* EX_USAGE */
+	{ 65, R_REFUSED_DATA },      /* EX_DATAERR */
+	{ 66, R_DELIVERY_TEMPFAIL }, /* EX_NOINPUT */
 	{ 67, R_NO_SUCH_USER },	     /* EX_NOUSER */
 	{ 68, R_NO_SUCH_HOST },	     /* EX_NOHOST */
 	{ 69, R_DELIVERY_REFUSED },  /* EX_UNAVAILABLE */
-	{ 65, R_DELIVERY_REFUSED },  /* EX_DATAERR */
-	{ 77, R_DELIVERY_REFUSED },  /* EX_NOPERM */
-	{ 1, R_DELIVERY_TEMPFAIL },
 	{ 70, R_DELIVERY_TEMPFAIL }, /* EX_SOFTWARE */
+	{ 71, R_DELIVERY_TEMPFAIL }, /* EX_OSERR */
+	{ 72, R_DELIVERY_CONFIG },   /* EX_OSFILE */
+	{ 73, R_DELIVERY_TEMPFAIL }, /* EX_CANTCREAT */
+	{ 74, R_DELIVERY_TEMPFAIL }, /* EX_IOERR */
+	{ 75, R_DELIVERY_TEMPFAIL }, /* EX_TEMPFAIL */
+	{ 76, R_REFUSED_PROTOCOL },  /* EX_PROTOCOL */
+	{ 77, R_REFUSED_PERM },	     /* EX_NOPERM */
+	{ 78, R_DELIVERY_CONFIG },   /* EX_CONFIG */
+	{ 1, R_DELIVERY_TEMPFAIL },
 	{ 127, R_DELIVERY_TEMPFAIL },
 };
 /* clang-format on */
@@ -262,13 +283,51 @@ START_TEST(test_exit_status_maps_to_reply)
 }
 END_TEST
 
+/* clang-format off */
+static const struct {
+	char *script; /* stdout, stderr and exit of the command */
+	enum reply_id want;
+	const char *status, *text;
+} said[] = {
+	/* The command's own status and text, when the class agrees. */
+	{ "echo '5.1.1 no such mailbox here'; exit 67", R_NO_SUCH_USER, "5.1.1", "no such mailbox here" },
+	{ "printf '4.2.2 over quota\\r\\n'; exit 75", R_DELIVERY_TEMPFAIL, "4.2.2", "over quota" },
+	{ "echo '2.0.0 queued as X1'; exit 0", R_QUEUED, "2.0.0", "queued as X1" },
+	/* A class that disagrees is not honoured. */
+	{ "echo '5.1.1 no'; exit 0", R_QUEUED, "", "" },
+	{ "echo '5.1.1 no'; exit 75", R_DELIVERY_TEMPFAIL, "", "" },
+	/* Not a status: the first stderr line joins an error's text. */
+	{ "echo 'queued'; echo 'disk quota exceeded' >&2; echo more >&2; exit 75", R_DELIVERY_TEMPFAIL, "", "Local delivery failed for now; try again later: disk quota exceeded" },
+	{ "echo '5.1.1' ; echo why >&2; exit 67", R_NO_SUCH_USER, "", "Mailbox unavailable: why" },
+	{ "echo '5.1.1x bad'; exit 67", R_NO_SUCH_USER, "", "" },
+	/* Never on a 250. */
+	{ "echo 'all is well' >&2; exit 0", R_QUEUED, "", "" },
+};
+/* clang-format on */
+#define NSAID (sizeof(said) / sizeof(said[0]))
+
+START_TEST(test_command_words_used_only_when_they_fit)
+{
+	char *const cmd[] = { "/bin/sh", "-c", said[_i].script, "sh",
+		NULL };
+	struct envelope env = envelope();
+	struct verdict v;
+
+	deliver_v(&env, cmd, 10, "x\n", 2, &v);
+	ck_assert_int_eq(v.id, said[_i].want);
+	ck_assert_str_eq(v.status, said[_i].status);
+	ck_assert_str_eq(v.text, said[_i].text);
+}
+END_TEST
+
 START_TEST(test_killed_command_gets_tempfail)
 {
 	char *const cmd[] = { "/bin/sh", "-c", "kill -9 $$; exit 0", "sh",
 		NULL };
 	struct envelope env = envelope();
 
-	ck_assert_int_eq(deliver(&env, cmd, 10, "x\n", 2), R_DELIVERY_TEMPFAIL);
+	ck_assert_int_eq(deliver(&env, cmd, 10, "x\n", 2), R_DELIVERY_CRASHED);
+	ck_assert_int_eq(reply_get(R_DELIVERY_CRASHED)->code, 451);
 }
 END_TEST
 
@@ -320,7 +379,8 @@ START_TEST(test_slow_command_gets_tempfail_after_timeout)
 	struct envelope env = envelope();
 	double t0 = now();
 
-	ck_assert_int_eq(deliver(&env, cmd, 1, "x\n", 2), R_DELIVERY_TEMPFAIL);
+	ck_assert_int_eq(deliver(&env, cmd, 1, "x\n", 2), R_DELIVERY_TIMEOUT);
+	ck_assert_int_eq(reply_get(R_DELIVERY_TIMEOUT)->code, 451);
 	ck_assert_msg(now() - t0 < 4, "took %.1f s", now() - t0);
 }
 END_TEST
@@ -354,7 +414,7 @@ START_TEST(test_timeout_kills_whole_process_group)
 	char pid[64];
 	int i;
 
-	ck_assert_int_eq(deliver(&env, cmd, 1, "x\n", 2), R_DELIVERY_TEMPFAIL);
+	ck_assert_int_eq(deliver(&env, cmd, 1, "x\n", 2), R_DELIVERY_TIMEOUT);
 	ck_assert_uint_gt(slurp(out_path, pid, sizeof(pid)), 0);
 	for (i = 0; i < 30 && !gone(atol(pid)); i++)
 		(void)usleep(100000);
@@ -645,6 +705,8 @@ store_suite(void)
 	tcase_add_unchecked_fixture(tc, base_setup, base_teardown);
 	tcase_add_checked_fixture(tc, test_setup, NULL);
 	tcase_add_loop_test(tc, test_exit_status_maps_to_reply, 0, (int)NEXITS);
+	tcase_add_loop_test(tc, test_command_words_used_only_when_they_fit, 0,
+	    (int)NSAID);
 	tcase_add_test(tc, test_killed_command_gets_tempfail);
 	tcase_add_test(tc, test_missing_command_not_started);
 	tcase_add_test(tc, test_command_not_reading_stdin_is_queued);
