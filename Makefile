@@ -67,6 +67,7 @@ check-plain: $(BIN) $(B)/unit/run
 	$(B)/unit/run
 	tests/run-sessions $(BIN)
 	tests/sessions-timed $(BIN)
+	tests/sync-check $(BIN)
 
 # Installs what the build and the tests need (Debian), if it is missing.
 deps:

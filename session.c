@@ -33,6 +33,8 @@ enum state {
 #define ST_ANY (ST_START | ST_READY | ST_MAIL | ST_RCPT)
 #define ST_HELLO (ST_READY | ST_MAIL | ST_RCPT)
 
+#define SYNC 1
+
 enum arg {
 	ARG_NONE, /* 501 if one is given */
 	ARG_REQ,  /* 501 if none is given */
@@ -58,6 +60,7 @@ struct session {
 	int done;		/* end the session after this command */
 	int exit_status;
 	unsigned errors;	/* error replies so far */
+	int64_t session_end;	/* monotonic ms: --session-timeout */
 	int esmtp;		/* the client said EHLO */
 	char helo[SMTP_DOMAIN_MAX + 1];
 
@@ -81,6 +84,7 @@ struct command {
 	const char *verb;
 	unsigned states;
 	enum arg arg;
+	int sync; /* ends a group (RFC 2920 3.1): nothing may follow it */
 	void (*handler)(struct session *, char *, size_t);
 	const char *syntax; /* for HELP and for 501 */
 	const char *help;
@@ -105,22 +109,22 @@ static void cmd_turn(struct session *, char *, size_t);
  */
 /* clang-format off */
 static const struct command commands[] = {
-	/* verb   allowed in          argument  handler   syntax, then what HELP adds */
-	{ "HELO", ST_ANY,             ARG_REQ,  cmd_helo, "HELO <domain>", "greet, start over" },
-	{ "EHLO", ST_ANY,             ARG_REQ,  cmd_ehlo, "EHLO <domain>", "greet, list extensions" },
-	{ "MAIL", ST_READY,           ARG_REQ,  cmd_mail, "MAIL FROM:<address> [SIZE=n] [BODY=7BIT|8BITMIME] [SMTPUTF8]", "deliver to mailboxes" },
-	{ "SEND", ST_READY,           ARG_REQ,  cmd_mail, "SEND FROM:<address> [parameters]", "deliver to terminals" },
-	{ "SOML", ST_READY,           ARG_REQ,  cmd_mail, "SOML FROM:<address> [parameters]", "terminal, else mailbox" },
-	{ "SAML", ST_READY,           ARG_REQ,  cmd_mail, "SAML FROM:<address> [parameters]", "terminal and mailbox" },
-	{ "RCPT", ST_MAIL | ST_RCPT,  ARG_REQ,  cmd_rcpt, "RCPT TO:<address>", "add a recipient" },
-	{ "DATA", ST_RCPT,            ARG_NONE, cmd_data, "DATA", "send the message, end with a line of one dot" },
-	{ "RSET", ST_ANY,             ARG_NONE, cmd_rset, "RSET", "abort the transaction" },
-	{ "NOOP", ST_ANY,             ARG_OPT,  cmd_noop, "NOOP [<string>]", "do nothing" },
-	{ "QUIT", ST_ANY,             ARG_NONE, cmd_quit, "QUIT", "end the session" },
-	{ "HELP", ST_ANY,             ARG_OPT,  cmd_help, "HELP [<command>]", "this help" },
-	{ "VRFY", ST_ANY,             ARG_REQ,  cmd_vrfy, "VRFY <user>", "verify a user name" },
-	{ "EXPN", ST_ANY,             ARG_REQ,  cmd_expn, "EXPN <list>", "expand a mailing list" },
-	{ "TURN", ST_ANY,             ARG_NONE, cmd_turn, "TURN", "swap roles (refused, RFC 5321 F.1)" },
+	/* verb   allowed in          argument  sync  handler   syntax, then what HELP adds */
+	{ "HELO", ST_ANY,             ARG_REQ,  SYNC, cmd_helo, "HELO <domain>", "greet, start over" },
+	{ "EHLO", ST_ANY,             ARG_REQ,  SYNC, cmd_ehlo, "EHLO <domain>", "greet, list extensions" },
+	{ "MAIL", ST_READY,           ARG_REQ,  0,    cmd_mail, "MAIL FROM:<address> [SIZE=n] [BODY=7BIT|8BITMIME] [SMTPUTF8]", "deliver to mailboxes" },
+	{ "SEND", ST_READY,           ARG_REQ,  0,    cmd_mail, "SEND FROM:<address> [parameters]", "deliver to terminals" },
+	{ "SOML", ST_READY,           ARG_REQ,  0,    cmd_mail, "SOML FROM:<address> [parameters]", "terminal, else mailbox" },
+	{ "SAML", ST_READY,           ARG_REQ,  0,    cmd_mail, "SAML FROM:<address> [parameters]", "terminal and mailbox" },
+	{ "RCPT", ST_MAIL | ST_RCPT,  ARG_REQ,  0,    cmd_rcpt, "RCPT TO:<address>", "add a recipient" },
+	{ "DATA", ST_RCPT,            ARG_NONE, SYNC, cmd_data, "DATA", "send the message, end with a line of one dot" },
+	{ "RSET", ST_ANY,             ARG_NONE, 0,    cmd_rset, "RSET", "abort the transaction" },
+	{ "NOOP", ST_ANY,             ARG_OPT,  SYNC, cmd_noop, "NOOP [<string>]", "do nothing" },
+	{ "QUIT", ST_ANY,             ARG_NONE, 0,    cmd_quit, "QUIT", "end the session" },
+	{ "HELP", ST_ANY,             ARG_OPT,  0,    cmd_help, "HELP [<command>]", "this help" },
+	{ "VRFY", ST_ANY,             ARG_REQ,  SYNC, cmd_vrfy, "VRFY <user>", "verify a user name" },
+	{ "EXPN", ST_ANY,             ARG_REQ,  SYNC, cmd_expn, "EXPN <list>", "expand a mailing list" },
+	{ "TURN", ST_ANY,             ARG_NONE, SYNC, cmd_turn, "TURN", "swap roles (refused, RFC 5321 F.1)" },
 };
 /* clang-format on */
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
@@ -176,8 +180,8 @@ now_ms(void)
 }
 
 /*
- * fill - read more input, waiting until deadline (ms, monotonic), or until
- * SIGTERM arrives on cfg->term_fd.  Returns IN_LINE when bytes arrived,
+ * fill - read more input, waiting until deadline (ms, monotonic; never
+ * past the session's end), or until SIGTERM arrives on cfg->term_fd.  Returns IN_LINE when bytes arrived,
  * else IN_EOF, IN_TIMEOUT or IN_TERM.  Replies are flushed first: the
  * client may be waiting for them.
  */
@@ -199,6 +203,8 @@ fill(struct session *s, int64_t deadline)
 		s->w -= s->r;
 		s->r = 0;
 	}
+	if (deadline > s->session_end)
+		deadline = s->session_end;
 	for (;;) {
 		int64_t left = deadline - now_ms();
 		int r;
@@ -224,6 +230,20 @@ fill(struct session *s, int64_t deadline)
 		s->w += (size_t)n;
 		return IN_LINE;
 	}
+}
+
+/*
+ * early_input - the client sent more before it had our reply, when RFC
+ * 2920 says it must wait (greeting, HELO, EHLO, DATA and the other
+ * commands that end a group; every command without EHLO).  Checked only
+ * with --sync-check: on a pipe the transcript is all there at once.
+ */
+static int
+early_input(const struct session *s)
+{
+	struct pollfd pfd = { .fd = s->cfg->in_fd, .events = POLLIN };
+
+	return s->cfg->sync_check && (s->r < s->w || poll(&pfd, 1, 0) > 0);
 }
 
 /* terminating - SIGTERM is pending; checked when we would not block. */
@@ -928,18 +948,26 @@ undecided:
 
 /*
  * read_data - read the message after 354 into st until the final dot.
- * Returns IN_LINE at the final dot, else IN_EOF or IN_TIMEOUT; u tells
- * what was wrong with the message.
+ * Returns IN_LINE at the final dot, else IN_EOF, IN_TIMEOUT or IN_TERM;
+ * u tells what was wrong with the message.
+ *
+ * A sender has --timeout to send anything at all, and each octet it
+ * sends buys it 1/--min-data-rate seconds more, never more than
+ * --timeout ahead: a client that dribbles a byte at a time cannot hold
+ * the session open (as Postfix's smtpd_min_data_rate).
  */
 static enum input
 read_data(struct session *s, struct store *st, struct unstuff *u,
     int *too_big)
 {
+	const int64_t window = (int64_t)s->cfg->timeout * 1000;
+	int64_t deadline = now_ms() + window;
 	char out[INBUF_SIZE];
 
 	for (;;) {
 		size_t outlen, used;
 		enum input got;
+		int64_t now;
 
 		used = session_unstuff(u, s->in + s->r, s->w - s->r, out,
 		    &outlen);
@@ -950,8 +978,14 @@ read_data(struct session *s, struct store *st, struct unstuff *u,
 			store_write(st, out, outlen);
 		if (u->done)
 			return IN_LINE;
-		/* XXX: a slow sender may take --timeout per read here. */
-		got = fill(s, now_ms() + (int64_t)s->cfg->timeout * 1000);
+		now = now_ms();
+		if (s->cfg->min_data_rate == 0)
+			deadline = now + window;
+		else
+			deadline += (int64_t)used * 1000 / s->cfg->min_data_rate;
+		if (deadline > now + window)
+			deadline = now + window;
+		got = fill(s, deadline);
 		if (got != IN_LINE)
 			return got;
 	}
@@ -1177,6 +1211,26 @@ wrong_state(struct session *s, const struct command *c)
 		say(s, R_NEED_RCPT, NULL);
 }
 
+/*
+ * is_http - the line is an HTTP request or header: a browser or a
+ * cross-protocol trick, never a mail client (as Postfix refuses them).
+ */
+static int
+is_http(const char *line, size_t len)
+{
+	static const char *const starts[] = { "GET /", "HEAD /", "POST /",
+		"PUT /", "DELETE /", "OPTIONS ", "PATCH /", "TRACE /",
+		"CONNECT ", "Host:", "User-Agent:" };
+	size_t i, n;
+
+	for (i = 0; i < sizeof(starts) / sizeof(starts[0]); i++) {
+		n = strlen(starts[i]);
+		if (len >= n && strncasecmp(line, starts[i], n) == 0)
+			return 1;
+	}
+	return 0;
+}
+
 /* dispatch - the checks every command shares, then its handler. */
 static void
 dispatch(struct session *s, char *line, size_t len)
@@ -1197,7 +1251,20 @@ dispatch(struct session *s, char *line, size_t len)
 	for (vlen = 0; vlen < len && line[vlen] != ' '; vlen++)
 		;
 	if ((c = find_command(line, vlen)) == NULL) {
+		if (is_http(line, len)) {
+			reply(&s->out, R_NOT_SMTP, s->cfg->hostname);
+			log_event(LOG_NOTICE, "event=http_refused");
+			s->done = 1;
+			return;
+		}
 		say(s, R_UNRECOGNIZED, NULL);
+		return;
+	}
+	if ((c->sync || !s->esmtp) && c->handler != cmd_quit &&
+	    early_input(s)) {
+		reply(&s->out, R_OUT_OF_SYNC, s->cfg->hostname);
+		log_event(LOG_NOTICE, "event=out_of_sync verb=%s", c->verb);
+		s->done = 1;
 		return;
 	}
 	if (!(c->states & s->state)) {
@@ -1232,8 +1299,16 @@ session_run(const struct config *cfg)
 	memset(s, 0, offsetof(struct session, in));
 	s->cfg = cfg;
 	s->state = ST_START;
+	s->session_end = now_ms() + (int64_t)cfg->session_timeout * 1000;
 	reply_init(&s->out, cfg->out_fd, cfg->timeout);
-	reply(&s->out, R_GREETING, cfg->hostname);
+	/* A client that talks before the greeting is not waiting for us. */
+	if (early_input(s)) {
+		reply(&s->out, R_OUT_OF_SYNC, cfg->hostname);
+		log_event(LOG_NOTICE, "event=out_of_sync verb=greeting");
+		s->done = 1;
+	} else {
+		reply(&s->out, R_GREETING, cfg->hostname);
+	}
 	while (!s->done) {
 		char *line;
 		size_t len;

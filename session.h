@@ -23,7 +23,10 @@ struct config {
 	uint64_t max_size;	/* octets; 0 for no limit */
 	unsigned max_rcpts;	/* recipients per transaction */
 	int timeout;		/* seconds to receive one command line */
+	int session_timeout;	/* seconds the whole session may last */
+	unsigned min_data_rate;	/* octets a second in DATA; 0: no minimum */
 	int delivery_timeout;	/* seconds the delivery command may run */
+	int sync_check;		/* refuse input sent before its turn */
 	enum bare_lf bare_lf;
 	char *const *command;	/* delivery argv, %F and %% expanded */
 	const char *tmpdir;	/* where messages are stored */

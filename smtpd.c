@@ -41,6 +41,9 @@ static const struct option options[] = {
 	{ "timeout", required_argument, NULL, 't' },
 	{ "delivery-timeout", required_argument, NULL, 'T' },
 	{ "bare-lf", required_argument, NULL, 'b' },
+	{ "session-timeout", required_argument, NULL, 'S' },
+	{ "min-data-rate", required_argument, NULL, 'R' },
+	{ "sync-check", required_argument, NULL, 'y' },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
 	{ NULL, 0, NULL, 0 },
@@ -48,7 +51,9 @@ static const struct option options[] = {
 
 static const char usage[] =
     "usage: smtpd [-H name] [-s bytes] [-r count] [-t seconds] "
-    "[-T seconds] [-b reject|normalize] [--] [command [argument ...]]\n";
+    "[-S seconds] [-R bytes]\n"
+    "             [-T seconds] [-b reject|normalize] [-y auto|on|off] "
+    "[--] [command [argument ...]]\n";
 
 static const char help[] =
     "Options:\n"
@@ -58,9 +63,20 @@ static const char help[] =
     "  -t, --timeout SECONDS        time to receive one command line\n"
     "  -T, --delivery-timeout SECONDS  time the delivery command may run\n"
     "  -b, --bare-lf reject|normalize  bare CR or LF in a message\n"
+    "  -S, --session-timeout SECONDS   time the whole session may last\n"
+    "  -R, --min-data-rate BYTES    octets per second a message must flow\n"
+    "  -y, --sync-check auto|on|off  refuse input sent before its turn\n"
     "  -h, --help, -V, --version\n"
     "The command (default: /usr/sbin/sendmail -oi -f %F --) gets the\n"
     "message on stdin; %F is the sender, %% is %, recipients follow.\n";
+
+static int
+fd_is_socket(int fd)
+{
+	struct stat st;
+
+	return fstat(fd, &st) == 0 && S_ISSOCK(st.st_mode);
+}
 
 /* stderr_is_client - under inetd fd 2 is the connection itself. */
 static int
@@ -257,11 +273,13 @@ main(int argc, char **argv)
 		.max_rcpts = DEFAULT_MAX_RECIPIENTS,
 		.timeout = DEFAULT_TIMEOUT,
 		.delivery_timeout = DEFAULT_DELIVERY_TIMEOUT,
+		.session_timeout = DEFAULT_SESSION_TIMEOUT,
+		.min_data_rate = DEFAULT_MIN_DATA_RATE,
 		.bare_lf = BARE_LF_REJECT,
 		.command = default_command,
 		.term_fd = -1,
 	};
-	const char *bad = NULL, *why = NULL;
+	const char *bad = NULL, *why = NULL, *sync = "auto";
 	sigset_t term;
 	uint64_t v;
 	int c, status;
@@ -282,7 +300,7 @@ main(int argc, char **argv)
 		cfg.term_fd = signalfd(-1, &term, SFD_CLOEXEC | SFD_NONBLOCK);
 
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+H:s:r:t:T:b:hV", options,
+	while ((c = getopt_long(argc, argv, "+H:s:r:t:T:b:S:R:y:hV", options,
 		    NULL)) != -1) {
 		switch (c) {
 		case 'H':
@@ -318,6 +336,22 @@ main(int argc, char **argv)
 			else
 				bad = "--bare-lf";
 			break;
+		case 'S':
+			if (number(optarg, 1, 7 * 86400, &v) < 0)
+				bad = "--session-timeout";
+			cfg.session_timeout = (int)v;
+			break;
+		case 'R':
+			if (number(optarg, 0, 1000000000, &v) < 0)
+				bad = "--min-data-rate";
+			cfg.min_data_rate = (unsigned)v;
+			break;
+		case 'y':
+			sync = optarg;
+			if (strcmp(sync, "auto") != 0 && strcmp(sync, "on") != 0 &&
+			    strcmp(sync, "off") != 0)
+				bad = "--sync-check";
+			break;
 		case 'h':
 			fputs(usage, stdout);
 			fputs(help, stdout);
@@ -346,6 +380,8 @@ main(int argc, char **argv)
 	if ((cfg.in_fd = connection(&why)) < 0)
 		fail(cfg.hostname, EXIT_INTERNAL, why, NULL);
 	cfg.out_fd = cfg.in_fd == STDIN_FILENO ? STDOUT_FILENO : cfg.in_fd;
+	cfg.sync_check = strcmp(sync, "on") == 0 ||
+	    (strcmp(sync, "auto") == 0 && fd_is_socket(cfg.in_fd));
 	addresses(&cfg);
 	log_init(!stderr_is_client(cfg.in_fd));
 	log_event(LOG_INFO, "event=session_start peer=%s",

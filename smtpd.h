@@ -26,6 +26,8 @@
 #define DEFAULT_MAX_RECIPIENTS	 100		      /* --max-recipients */
 #define DEFAULT_TIMEOUT		 SMTP_TIMEOUT_MIN     /* --timeout */
 #define DEFAULT_DELIVERY_TIMEOUT 300 /* --delivery-timeout, below 4.5.3.2.6 */
+#define DEFAULT_SESSION_TIMEOUT	 3600 /* --session-timeout */
+#define DEFAULT_MIN_DATA_RATE	 500  /* --min-data-rate, as Postfix's */
 
 /*
  * Error replies a client may earn before the session ends with 421, as
