@@ -67,10 +67,11 @@ check-plain: $(BIN) $(B)/unit/run
 	$(B)/unit/run
 	tests/run-sessions $(BIN)
 	tests/sessions-timed $(BIN)
+	tests/deliver-tty
 
 # Installs what the build and the tests need (Debian), if it is missing.
 deps:
-	@tests/install-deps pkg-config check libsystemd-dev
+	@tests/install-deps pkg-config check libsystemd-dev python3
 
 run: $(BIN)
 	@tests/install-deps ucspi-tcp
