@@ -31,7 +31,7 @@ SMTPD_CFLAGS = -std=c11 -D_GNU_SOURCE -MMD -MP $(WARN) $(SYSTEMD_CFLAGS) $(SAN)
 ALL_CFLAGS = $(SMTPD_CFLAGS) $(CPPFLAGS) $(CFLAGS)
 ALL_LDFLAGS = $(SAN) $(LDFLAGS)
 
-MODULES = session reply store log
+MODULES = session reply store lookup log
 OBJS = $(MODULES:%=$(B)/%.o)
 UNIT_SRCS = $(wildcard tests/unit/*.c)
 UNIT_OBJS = $(UNIT_SRCS:tests/unit/%.c=$(B)/unit/%.o)
@@ -68,17 +68,19 @@ check-plain: $(BIN) $(B)/unit/run
 	tests/run-sessions $(BIN)
 	tests/sessions-timed $(BIN)
 	tests/sync-check $(BIN)
+	tests/deliver-tty
 
 # Installs what the build and the tests need (Debian), if it is missing.
 deps:
-	@tests/install-deps pkg-config check libsystemd-dev
+	@tests/install-deps pkg-config check libsystemd-dev python3
 
 run: $(BIN)
 	@tests/install-deps ucspi-tcp
 	@mkdir -p Maildir
 	@echo "smtpd on 127.0.0.1:2525, delivering into $(CURDIR)/Maildir"
 	tcpserver -v -RHl localhost 127.0.0.1 2525 ./$(BIN) \
-		--hostname localhost -- ./examples/deliver-maildir Maildir
+		--hostname localhost --any-recipient --relay-net 127.0.0.1 \
+		-- ./examples/deliver-maildir Maildir
 
 install: $(BIN)
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man8 \

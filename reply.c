@@ -29,6 +29,8 @@ static const struct reply replies[R_COUNT] = {
 	[R_SENDER_OK]     = { 250, "2.1.0", "Sender OK" },
 	[R_RCPT_OK]       = { 250, "2.1.5", "Recipient OK" },
 	[R_QUEUED]        = { 250, "2.0.0", "Message accepted for delivery" },
+	[R_MAILBOX]       = { 250, "2.1.5", "%s" },
+	[R_WILL_FORWARD]  = { 251, "2.1.5", "User not local; will forward to <%s>" },
 	[R_CANNOT_VRFY]   = { 252, "2.0.0", "Cannot VRFY user, but will accept message and attempt delivery" },
 	/* 3xx: go on */
 	[R_START_DATA]    = { 354, "", "End data with <CR><LF>.<CR><LF>" },
@@ -45,6 +47,8 @@ static const struct reply replies[R_COUNT] = {
 	[R_DELIVERY_NOT_STARTED] = { 451, "4.3.0", "Delivery command could not be started; try again later" },
 	[R_STORAGE]       = { 452, "4.3.1", "Insufficient system storage" },
 	[R_TOO_MANY_RCPTS] = { 452, "4.5.3", "Too many recipients" },
+	[R_MAILBOX_BUSY]  = { 450, "4.2.1", "User not at a terminal that accepts messages; try again later" },
+	[R_LOOKUP_TEMPFAIL] = { 450, "4.3.0", "Cannot look up that user now; try again later" },
 	/* 5xx: failed for good */
 	[R_UNRECOGNIZED]  = { 500, "5.5.2", "Command unrecognized" },
 	[R_LINE_TOO_LONG] = { 500, "5.5.2", "Line too long" },
@@ -62,11 +66,15 @@ static const struct reply replies[R_COUNT] = {
 	[R_HELP_UNKNOWN]  = { 504, "5.5.4", "No help on that topic" },
 	[R_BARE_LINE_END] = { 550, "5.5.2", "Bare CR or LF in message; lines must end in CRLF" },
 	[R_NO_SUCH_USER]  = { 550, "5.1.1", "Mailbox unavailable" },
+	[R_NOT_A_LIST]    = { 550, "5.1.1", "No such mailing list" },
+	/* RFC 5321 3.4 for a server that will not forward; RFC 3463 5.7.1. */
+	[R_TRY_FORWARD]   = { 551, "5.7.1", "User not local; please try <%s>" },
 	[R_NO_SUCH_HOST]  = { 550, "5.1.2", "Destination system unknown" },
 	[R_TOO_BIG]       = { 552, "5.3.4", "Message size exceeds fixed maximum message size" },
 	[R_SENDER_REFUSED] = { 553, "5.1.7", "Sender address not allowed: %s" },
 	[R_RCPT_REFUSED]  = { 553, "5.1.3", "Recipient address not allowed: %s" },
 	[R_NEED_SMTPUTF8] = { 553, "5.6.7", "Non-ASCII address needs SMTPUTF8" },
+	[R_AMBIGUOUS]     = { 553, "5.1.4", "User ambiguous; possibilities are" },
 	[R_NO_VALID_RCPTS] = { 554, "5.5.1", "No valid recipients" },
 	[R_OUT_OF_SYNC]   = { 554, "5.5.0", "%s Input sent before its turn (RFC 2920); closing" },
 	[R_DELIVERY_REFUSED] = { 554, "5.3.0", "Delivery refused: service unavailable" },
@@ -76,15 +84,11 @@ static const struct reply replies[R_COUNT] = {
 	[R_PARAM_UNKNOWN] = { 555, "5.5.4", "Parameter not recognized: %s" },
 	/*
 	 * Not sent yet (smtpd(8), REPLIES, says why): no status command
-	 * exists; recipients are not looked up, so nobody is known to be
-	 * forwarded, busy or elsewhere; and the one temporary parameter
-	 * condition, SIZE beyond free storage, is 452 by RFC 1870 6.1.
+	 * exists, and the one temporary parameter condition, SIZE beyond
+	 * free storage, is 452 by RFC 1870 6.1.
 	 */
 	[R_STATUS]        = { 211, "2.0.0", "%s" },
-	[R_WILL_FORWARD]  = { 251, "2.1.5", "User not local; will forward to <%s>" },
-	[R_MAILBOX_BUSY]  = { 450, "4.2.1", "Mailbox unavailable; try again later" },
 	[R_PARAMS_NOT_NOW] = { 455, "4.5.4", "Unable to accommodate parameters now" },
-	[R_TRY_FORWARD]   = { 551, "5.1.6", "User not local; please try <%s>" },
 };
 /* clang-format on */
 

@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "lookup.h"
 #include "reply.h"
 #include "session.h"
 #include "store.h"
@@ -61,6 +62,7 @@ struct session {
 	int exit_status;
 	unsigned errors;	/* error replies so far */
 	int64_t session_end;	/* monotonic ms: --session-timeout */
+	unsigned unknown;	/* "no such user" answers so far */
 	int esmtp;		/* the client said EHLO */
 	char helo[SMTP_DOMAIN_MAX + 1];
 
@@ -78,6 +80,7 @@ struct session {
 	size_t r, w;
 	int eof;
 	char in[INBUF_SIZE];
+	struct lookup_lines lines; /* VRFY and EXPN answers; not zeroed */
 };
 
 struct command {
@@ -129,13 +132,18 @@ static const struct command commands[] = {
 /* clang-format on */
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
 
-/* Replies after the final dot judge the message, not a command. */
+/*
+ * say_lines - a reply to a command, counted against DEFAULT_ERRORS_MAX
+ * when it is an error.  Replies after the final dot judge the message,
+ * not a command, and use reply() directly.
+ */
 static void
-say(struct session *s, enum reply_id id, const char *arg)
+say_lines(struct session *s, enum reply_id id, const char *arg,
+    const char *const *more, size_t n)
 {
 	int code = reply_get(id)->code;
 
-	reply(&s->out, id, arg);
+	reply_lines(&s->out, id, arg, more, n);
 	/*
 	 * 452 for too many recipients is the normal way to ask for a second
 	 * transaction (RFC 5321 4.5.3.1.10), not an error of the client.
@@ -148,6 +156,44 @@ say(struct session *s, enum reply_id id, const char *arg)
 		    s->errors);
 		s->done = 1;
 	}
+}
+
+static void
+say(struct session *s, enum reply_id id, const char *arg)
+{
+	say_lines(s, id, arg, NULL, 0);
+}
+
+/* say_found - s->lines as one reply: its first line, then the others. */
+static void
+say_found(struct session *s, enum reply_id id, const char *first)
+{
+	const char *more[LOOKUP_LINES_MAX];
+	size_t i, n = 0;
+
+	for (i = first == NULL ? 0 : 1; i < s->lines.n; i++)
+		more[n++] = s->lines.line[i];
+	say_lines(s, id, first, more, n);
+}
+
+/*
+ * unknown - one more answer that says "no such user".  Against address
+ * harvesting, past DEFAULT_HARVEST_FREE each one waits
+ * DEFAULT_HARVEST_DELAY seconds (SIGTERM cuts the wait short); the error
+ * limit ends the session in the end.
+ */
+static void
+unknown(struct session *s)
+{
+	struct pollfd pfd = { .fd = s->cfg->term_fd, .events = POLLIN };
+
+	if (++s->unknown <= DEFAULT_HARVEST_FREE)
+		return;
+	if (s->unknown == DEFAULT_HARVEST_FREE + 1)
+		log_event(LOG_NOTICE, "event=harvest_delay unknown=%u",
+		    s->unknown);
+	(void)reply_flush(&s->out);
+	(void)poll(&pfd, 1, DEFAULT_HARVEST_DELAY * 1000);
 }
 
 static void
@@ -812,9 +858,49 @@ rcpt_add(struct session *s, const struct path *p)
 	return 0;
 }
 
+/*
+ * recipient - will we take mail for p?  The reply that says so, or why
+ * not; forward gets the address a 251 or 551 names.  The final mailbox
+ * decides, never a source route (the parser dropped it).
+ */
+static enum reply_id
+recipient(struct session *s, const struct path *p, char *forward,
+    size_t size)
+{
+	const struct lookup *lk = s->cfg->lookup;
+	const char *at = strrchr(p->addr, '@');
+	char local[SMTP_LOCAL_MAX + 1];
+	size_t n = at != NULL ? (size_t)(at - p->addr) : p->len;
+	int r;
+
+	forward[0] = '\0';
+	if (at != NULL && !lookup_domain_is_local(lk, at + 1)) {
+		/* Relaying: RFC 5321 3.4, 251 or 551 with the path. */
+		(void)reply_fmt(forward, size, "%s", p->addr);
+		return s->cfg->trusted ? R_WILL_FORWARD : R_TRY_FORWARD;
+	}
+	if (s->cfg->any_recipient)
+		return R_RCPT_OK;
+	if (n >= sizeof(local))
+		return R_NO_SUCH_USER;
+	memcpy(local, p->addr, n);
+	local[n] = '\0';
+	if ((r = lookup_recipient(lk, local, forward, size)) <= 0)
+		return r < 0 ? R_LOOKUP_TEMPFAIL : R_NO_SUCH_USER;
+	if (forward[0] != '\0')
+		return R_WILL_FORWARD; /* an alias for one remote address */
+	/* RFC 821 3.5: SEND needs the user at a terminal. */
+	if (strcmp(s->mode, "SEND") == 0 &&
+	    (r = lookup_at_terminal(lk, local)) <= 0)
+		return r < 0 ? R_LOOKUP_TEMPFAIL : R_MAILBOX_BUSY;
+	return R_RCPT_OK;
+}
+
 static void
 cmd_rcpt(struct session *s, char *arg, size_t len)
 {
+	char forward[SMTP_PATH_MAX];
+	enum reply_id id;
 	struct path p;
 	char *rest, *key, *value;
 
@@ -840,12 +926,21 @@ cmd_rcpt(struct session *s, char *arg, size_t len)
 		say(s, R_NEED_SMTPUTF8, NULL);
 		return;
 	}
+	id = recipient(s, &p, forward, sizeof(forward));
+	if (reply_get(id)->code >= 400) {
+		log_event(LOG_INFO, "event=rcpt_refused rcpt=<%s> status=%d",
+		    p.addr, reply_get(id)->code);
+		if (id == R_NO_SUCH_USER)
+			unknown(s);
+		say(s, id, forward);
+		return;
+	}
 	if (rcpt_add(s, &p) < 0) {
 		say(s, R_STORAGE, NULL);
 		return;
 	}
 	session_enter(s, ST_RCPT);
-	say(s, R_RCPT_OK, NULL);
+	say(s, id, forward);
 }
 
 void
@@ -1169,21 +1264,64 @@ cmd_help(struct session *s, char *arg, size_t len)
 	reply(&s->out, R_HELP, text);
 }
 
+/*
+ * cmd_vrfy - RFC 5321 3.5.3: 250 for one mailbox, 553 with the
+ * candidates, 550 for none; 252 where an answer would tell what must not
+ * be told (another domain, a hidden account) or VRFY is off (7.3).
+ */
 static void
 cmd_vrfy(struct session *s, char *arg, size_t len)
 {
-	(void)arg;
 	(void)len;
-	/* RFC 5321 3.5.3: no user database is consulted yet. */
-	say(s, R_CANNOT_VRFY, NULL);
+	if (s->cfg->no_vrfy) {
+		say(s, R_CANNOT_VRFY, NULL);
+		return;
+	}
+	switch (lookup_vrfy(s->cfg->lookup, arg, &s->lines)) {
+	case VRFY_ONE:
+		say(s, R_MAILBOX, s->lines.line[0]);
+		break;
+	case VRFY_FORWARD:
+		say(s, R_WILL_FORWARD, s->lines.line[0]);
+		break;
+	case VRFY_HIDDEN:
+		say(s, R_CANNOT_VRFY, NULL);
+		break;
+	case VRFY_AMBIGUOUS:
+		unknown(s);
+		say_found(s, R_AMBIGUOUS, NULL);
+		break;
+	case VRFY_NONE:
+		unknown(s);
+		say(s, R_NO_SUCH_USER, NULL);
+		break;
+	case VRFY_TEMPFAIL:
+		say(s, R_LOOKUP_TEMPFAIL, NULL);
+		break;
+	}
 }
 
+/* cmd_expn - RFC 5321 3.5.2: a list's members, one a line. */
 static void
 cmd_expn(struct session *s, char *arg, size_t len)
 {
-	(void)arg;
 	(void)len;
-	say(s, R_NOT_AVAILABLE, "EXPN");
+	if (s->cfg->no_expn) {
+		say(s, R_NOT_AVAILABLE, "EXPN");
+		return;
+	}
+	switch (lookup_expn(s->cfg->lookup, arg, &s->lines)) {
+	case 1:
+		say_found(s, R_MAILBOX, s->lines.line[0]);
+		break;
+	case 0:
+		unknown(s);
+		say(s, R_NOT_A_LIST, NULL);
+		break;
+	default:
+		say(s, R_LOOKUP_TEMPFAIL, NULL);
+		break;
+	}
 }
 
 static void

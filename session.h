@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "lookup.h"
 #include "smtpd.h"
 
 /* What to do with a bare CR or LF inside DATA. */
@@ -33,6 +34,11 @@ struct config {
 	const char *peer_addr;	/* client's IP address, NULL if unknown */
 	const char *peer_host;	/* client's host name, NULL if unknown */
 	const char *local_addr;	/* our address on the connection, or NULL */
+	const struct lookup *lookup; /* users, aliases, local domains */
+	int trusted;		/* RELAYCLIENT, or the peer in a --relay-net */
+	int any_recipient;	/* every local part of a local domain is ours */
+	int no_vrfy;		/* VRFY answers 252 */
+	int no_expn;		/* EXPN answers 502 */
 	int in_fd;		/* the connection */
 	int out_fd;
 	int term_fd;		/* readable when SIGTERM arrived, or -1 */

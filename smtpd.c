@@ -28,11 +28,19 @@
 #endif
 
 #include "log.h"
+#include "lookup.h"
 #include "reply.h"
 #include "session.h"
 
 static char *default_command[] = { "/usr/sbin/sendmail", "-oi", "-f", "%F",
 	"--", NULL };
+
+/* Options without a letter. */
+enum {
+	OPT_ANY_RECIPIENT = 256,
+	OPT_NO_VRFY,
+	OPT_NO_EXPN,
+};
 
 static const struct option options[] = {
 	{ "hostname", required_argument, NULL, 'H' },
@@ -42,8 +50,15 @@ static const struct option options[] = {
 	{ "delivery-timeout", required_argument, NULL, 'T' },
 	{ "bare-lf", required_argument, NULL, 'b' },
 	{ "session-timeout", required_argument, NULL, 'S' },
-	{ "min-data-rate", required_argument, NULL, 'R' },
+	{ "min-data-rate", required_argument, NULL, 'm' },
 	{ "sync-check", required_argument, NULL, 'y' },
+	{ "passwd", required_argument, NULL, 'p' },
+	{ "aliases", required_argument, NULL, 'a' },
+	{ "domain", required_argument, NULL, 'd' },
+	{ "relay-net", required_argument, NULL, 'R' },
+	{ "any-recipient", no_argument, NULL, OPT_ANY_RECIPIENT },
+	{ "no-vrfy", no_argument, NULL, OPT_NO_VRFY },
+	{ "no-expn", no_argument, NULL, OPT_NO_EXPN },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
 	{ NULL, 0, NULL, 0 },
@@ -51,9 +66,11 @@ static const struct option options[] = {
 
 static const char usage[] =
     "usage: smtpd [-H name] [-s bytes] [-r count] [-t seconds] "
-    "[-S seconds] [-R bytes]\n"
-    "             [-T seconds] [-b reject|normalize] [-y auto|on|off] "
-    "[--] [command [argument ...]]\n";
+    "[-T seconds] [-b reject|normalize]\n"
+    "             [-S seconds] [-m bytes] [-y auto|on|off] [-p file] "
+    "[-a file] [-d domain]\n"
+    "             [-R cidr] [--any-recipient] [--no-vrfy] [--no-expn]\n"
+    "             [--] [command [argument ...]]\n";
 
 static const char help[] =
     "Options:\n"
@@ -64,8 +81,14 @@ static const char help[] =
     "  -T, --delivery-timeout SECONDS  time the delivery command may run\n"
     "  -b, --bare-lf reject|normalize  bare CR or LF in a message\n"
     "  -S, --session-timeout SECONDS   time the whole session may last\n"
-    "  -R, --min-data-rate BYTES    octets per second a message must flow\n"
+    "  -m, --min-data-rate BYTES    octets per second a message must flow\n"
     "  -y, --sync-check auto|on|off  refuse input sent before its turn\n"
+    "  -p, --passwd FILE            users from FILE, not the system's\n"
+    "  -a, --aliases FILE           aliases(5) file (default /etc/aliases)\n"
+    "  -d, --domain DOMAIN          a domain we take mail for (repeatable)\n"
+    "  -R, --relay-net CIDR         clients that may relay (repeatable)\n"
+    "      --any-recipient          take every local part of our domains\n"
+    "      --no-vrfy, --no-expn     turn VRFY (252) or EXPN (502) off\n"
     "  -h, --help, -V, --version\n"
     "The command (default: /usr/sbin/sendmail -oi -f %F --) gets the\n"
     "message on stdin; %F is the sender, %% is %, recipients follow.\n";
@@ -265,6 +288,35 @@ addresses(struct config *cfg)
 		    sockaddr_text(&ss, local_buf, sizeof(local_buf));
 }
 
+/*
+ * trusted - may this client relay?  RELAYCLIENT in the environment, as
+ * tcprules sets it per client (its value, even empty, is ignored), or
+ * its address inside a --relay-net.  Asked once, for the whole session.
+ */
+static int
+trusted(const char *peer, const struct lookup_net *nets, size_t n)
+{
+	return getenv("RELAYCLIENT") != NULL || lookup_net_match(nets, n, peer);
+}
+
+/*
+ * load - users and aliases, read once.  A file that cannot be read is a
+ * configuration error, except a missing default aliases file.
+ */
+static void
+load(struct lookup *lk, const char *hostname, const char *passwd,
+    const char *aliases)
+{
+	lookup_set_uid_min(lk, lookup_uid_min(DEFAULT_LOGIN_DEFS));
+	if (passwd != NULL && lookup_load_passwd(lk, passwd) < 0)
+		fail(hostname, EXIT_USAGE, "cannot read the --passwd file",
+		    passwd);
+	if (lookup_load_aliases(lk, aliases ? aliases : DEFAULT_ALIASES) < 0 &&
+	    (aliases != NULL || errno != ENOENT))
+		fail(hostname, EXIT_USAGE, "cannot read the aliases file",
+		    aliases ? aliases : DEFAULT_ALIASES);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -280,6 +332,10 @@ main(int argc, char **argv)
 		.term_fd = -1,
 	};
 	const char *bad = NULL, *why = NULL, *sync = "auto";
+	const char *passwd = NULL, *aliases = NULL;
+	struct lookup *lk = lookup_new();
+	struct lookup_net *nets = calloc((size_t)argc, sizeof(*nets));
+	size_t nnets = 0, ndomains = 0;
 	sigset_t term;
 	uint64_t v;
 	int c, status;
@@ -299,9 +355,11 @@ main(int argc, char **argv)
 	if (sigprocmask(SIG_BLOCK, &term, NULL) == 0)
 		cfg.term_fd = signalfd(-1, &term, SFD_CLOEXEC | SFD_NONBLOCK);
 
+	if (lk == NULL || nets == NULL)
+		fail(fqdn(), EXIT_INTERNAL, "out of memory", NULL);
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+H:s:r:t:T:b:S:R:y:hV", options,
-		    NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+H:s:r:t:T:b:S:m:y:p:a:d:R:hV",
+		    options, NULL)) != -1) {
 		switch (c) {
 		case 'H':
 			cfg.hostname = optarg;
@@ -341,7 +399,7 @@ main(int argc, char **argv)
 				bad = "--session-timeout";
 			cfg.session_timeout = (int)v;
 			break;
-		case 'R':
+		case 'm':
 			if (number(optarg, 0, 1000000000, &v) < 0)
 				bad = "--min-data-rate";
 			cfg.min_data_rate = (unsigned)v;
@@ -351,6 +409,33 @@ main(int argc, char **argv)
 			if (strcmp(sync, "auto") != 0 && strcmp(sync, "on") != 0 &&
 			    strcmp(sync, "off") != 0)
 				bad = "--sync-check";
+			break;
+		case 'p':
+			passwd = optarg;
+			break;
+		case 'a':
+			aliases = optarg;
+			break;
+		case 'd':
+			if (!valid_hostname(optarg) || optarg[0] == '[')
+				bad = "--domain";
+			else if (lookup_add_domain(lk, optarg) < 0)
+				fail(fqdn(), EXIT_INTERNAL, "out of memory",
+				    NULL);
+			ndomains++;
+			break;
+		case 'R':
+			if (lookup_net_parse(optarg, &nets[nnets++]) < 0)
+				bad = "--relay-net";
+			break;
+		case OPT_ANY_RECIPIENT:
+			cfg.any_recipient = 1;
+			break;
+		case OPT_NO_VRFY:
+			cfg.no_vrfy = 1;
+			break;
+		case OPT_NO_EXPN:
+			cfg.no_expn = 1;
 			break;
 		case 'h':
 			fputs(usage, stdout);
@@ -373,6 +458,10 @@ main(int argc, char **argv)
 		fail(cfg.hostname, EXIT_USAGE, "bad value for", bad);
 	if (optind < argc)
 		cfg.command = argv + optind;
+	/* Without --domain: our own name, and localhost. */
+	if (ndomains == 0 && (lookup_add_domain(lk, cfg.hostname) < 0 ||
+	    lookup_add_domain(lk, "localhost") < 0))
+		fail(cfg.hostname, EXIT_INTERNAL, "out of memory", NULL);
 
 	cfg.tmpdir = getenv("TMPDIR");
 	if (cfg.tmpdir == NULL || cfg.tmpdir[0] == '\0')
@@ -383,10 +472,16 @@ main(int argc, char **argv)
 	cfg.sync_check = strcmp(sync, "on") == 0 ||
 	    (strcmp(sync, "auto") == 0 && fd_is_socket(cfg.in_fd));
 	addresses(&cfg);
+	lookup_set_local_addr(lk, cfg.local_addr);
+	cfg.trusted = trusted(cfg.peer_addr, nets, nnets);
+	cfg.lookup = lk;
 	log_init(!stderr_is_client(cfg.in_fd));
+	load(lk, cfg.hostname, passwd, aliases);
 	log_event(LOG_INFO, "event=session_start peer=%s",
 	    cfg.peer_addr ? cfg.peer_addr : "unknown");
 	status = session_run(&cfg);
 	log_event(LOG_INFO, "event=session_end status=%d", status);
+	lookup_free(lk);
+	free(nets);
 	return status;
 }

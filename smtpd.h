@@ -36,6 +36,27 @@
  */
 #define DEFAULT_ERRORS_MAX 20
 
+/*
+ * Lookups (lookup.c).  Alias depth as sendmail's MAXALIASDEPTH; the rest
+ * bound what one query may cost or show.
+ */
+#define ALIAS_DEPTH_MAX	    10	 /* nested aliases and :include: lists */
+#define ALIAS_MEMBERS_MAX   1000 /* members visited by one expansion */
+#define LOOKUP_LINES_MAX    50	 /* EXPN members, VRFY candidates shown */
+#define LOOKUP_FILE_MAX	    (16UL * 1024 * 1024) /* passwd, aliases */
+#define DEFAULT_UID_MIN	    1000 /* login.defs(5) UID_MIN when unset */
+#define DEFAULT_ALIASES	    "/etc/aliases"
+#define DEFAULT_LOGIN_DEFS  "/etc/login.defs"
+
+/*
+ * Address harvesting: VRFY, EXPN and RCPT answers that say "no such
+ * user" are free this many times a session; each further one is answered
+ * after DEFAULT_HARVEST_DELAY seconds.  DEFAULT_ERRORS_MAX still ends
+ * the session.
+ */
+#define DEFAULT_HARVEST_FREE  3
+#define DEFAULT_HARVEST_DELAY 2
+
 /* Buffers: input is read in large blocks for PIPELINING (RFC 2920). */
 #define INBUF_SIZE    65536
 #define OUTBUF_SIZE   4096

@@ -1,0 +1,1271 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * lookup.c - the questions a receiving server asks about an address: is
+ * this domain ours, does this user exist (VRFY, RCPT), what does this
+ * list expand to (EXPN), is this user at a terminal (SEND), may this
+ * client relay.
+ *
+ * Users come from NSS (getpwnam) or from a passwd(5) file; aliases from
+ * an aliases(5) file read once at start-up.  Nothing here runs a
+ * |command, writes a /file or shows either, or an :include: path: such
+ * members are "local delivery" to the alias's own mailbox.  System
+ * accounts (below UID_MIN, and nobody) are hidden: mail to them is taken,
+ * but no answer shows their name, full name, or that an alias leads to
+ * them.  Answers are 1 found, 0 not found, -1 could not tell (4xx).
+ */
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <utmpx.h>
+
+#include "log.h"
+#include "lookup.h"
+
+struct user {
+	char *name;
+	char *gecos;
+	unsigned long uid;
+};
+
+struct alias {
+	char *name; /* lower case */
+	char **members;
+	size_t n;
+};
+
+struct lookup {
+	char **domains; /* the first names our own addresses */
+	size_t ndomains;
+	const char *local_addr; /* our address on the connection, or NULL */
+	unsigned long uid_min;
+	int have_passwd; /* users from a file, not NSS */
+	struct user *users;
+	size_t nusers;
+	struct alias *aliases;
+	size_t naliases;
+};
+
+/* Someone found: name, full name, uid. */
+struct who {
+	char name[SMTP_LOCAL_MAX + 1];
+	char full[128];
+	unsigned long uid;
+};
+
+struct lookup *
+lookup_new(void)
+{
+	struct lookup *lk = calloc(1, sizeof(*lk));
+
+	if (lk != NULL)
+		lk->uid_min = DEFAULT_UID_MIN;
+	return lk;
+}
+
+void
+lookup_free(struct lookup *lk)
+{
+	size_t i, j;
+
+	if (lk == NULL)
+		return;
+	for (i = 0; i < lk->ndomains; i++)
+		free(lk->domains[i]);
+	for (i = 0; i < lk->nusers; i++) {
+		free(lk->users[i].name);
+		free(lk->users[i].gecos);
+	}
+	for (i = 0; i < lk->naliases; i++) {
+		for (j = 0; j < lk->aliases[i].n; j++)
+			free(lk->aliases[i].members[j]);
+		free(lk->aliases[i].members);
+		free(lk->aliases[i].name);
+	}
+	free(lk->domains);
+	free(lk->users);
+	free(lk->aliases);
+	free(lk);
+}
+
+/* lookup_uid_min - UID_MIN from login.defs(5), or DEFAULT_UID_MIN. */
+unsigned long
+lookup_uid_min(const char *login_defs)
+{
+	unsigned long v = DEFAULT_UID_MIN;
+	char line[256];
+	FILE *f = fopen(login_defs, "re");
+
+	if (f == NULL)
+		return v;
+	while (fgets(line, sizeof(line), f) != NULL) {
+		char *p = line + strspn(line, " \t"), *end;
+
+		if (strncmp(p, "UID_MIN", 7) != 0 || (p[7] != ' ' &&
+		    p[7] != '\t'))
+			continue;
+		p += 7 + strspn(p + 7, " \t");
+		errno = 0;
+		v = strtoul(p, &end, 10);
+		if (errno != 0 || end == p)
+			v = DEFAULT_UID_MIN;
+	}
+	(void)fclose(f);
+	return v;
+}
+
+void
+lookup_set_uid_min(struct lookup *lk, unsigned long uid_min)
+{
+	lk->uid_min = uid_min;
+}
+
+int
+lookup_add_domain(struct lookup *lk, const char *domain)
+{
+	char **d = realloc(lk->domains, (lk->ndomains + 1) * sizeof(*d));
+
+	if (d == NULL)
+		return -1;
+	lk->domains = d;
+	if ((d[lk->ndomains] = strdup(domain)) == NULL)
+		return -1;
+	lk->ndomains++;
+	return 0;
+}
+
+void
+lookup_set_local_addr(struct lookup *lk, const char *addr)
+{
+	lk->local_addr = addr;
+}
+
+/* primary - the domain our own addresses are shown in. */
+static const char *
+primary(const struct lookup *lk)
+{
+	return lk->ndomains > 0 ? lk->domains[0] : "localhost";
+}
+
+/*
+ * Files.
+ */
+
+/* slurp - the whole file at path, NUL-terminated, at most LOOKUP_FILE_MAX. */
+static char *
+slurp(const char *path, size_t *len)
+{
+	struct stat st;
+	char *buf;
+	size_t n = 0;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return NULL;
+	if (fstat(fd, &st) < 0 || (uint64_t)st.st_size > LOOKUP_FILE_MAX) {
+		(void)close(fd);
+		errno = EFBIG;
+		return NULL;
+	}
+	if ((buf = malloc((size_t)st.st_size + 1)) == NULL) {
+		(void)close(fd);
+		return NULL;
+	}
+	while (n < (size_t)st.st_size) {
+		ssize_t r = read(fd, buf + n, (size_t)st.st_size - n);
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			break;
+		n += (size_t)r;
+	}
+	if (n < (size_t)st.st_size) {
+		free(buf);
+		(void)close(fd);
+		errno = EIO;
+		return NULL;
+	}
+	(void)close(fd);
+	buf[n] = '\0';
+	*len = n;
+	return buf;
+}
+
+static void
+malformed(const char *file, unsigned line, const char *why)
+{
+	log_event(LOG_WARNING, "event=lookup_malformed file=%s line=%u "
+	    "reason=\"%s\"", file, line, why);
+}
+
+/* next_line - the line at *p (without its LF) and where the next begins. */
+static const char *
+next_line(const char **p, const char *end, size_t *len)
+{
+	const char *s = *p, *nl = memchr(s, '\n', (size_t)(end - s));
+
+	*len = (size_t)((nl != NULL ? nl : end) - s);
+	*p = nl != NULL ? nl + 1 : end;
+	if (*len > 0 && s[*len - 1] == '\r')
+		(*len)--;
+	return s;
+}
+
+static char *
+copy(const char *s, size_t len)
+{
+	char *c = malloc(len + 1);
+
+	if (c != NULL) {
+		memcpy(c, s, len);
+		c[len] = '\0';
+	}
+	return c;
+}
+
+/*
+ * lookup_parse_passwd - passwd(5) lines "name:x:uid:gid:gecos:dir:shell".
+ * Returns how many lines were malformed (reported and skipped), or -1
+ * when memory ran out.
+ */
+int
+lookup_parse_passwd(struct lookup *lk, const char *buf, size_t len,
+    const char *name)
+{
+	const char *p = buf, *end = buf + len;
+	unsigned lineno = 0;
+	int bad = 0;
+
+	lk->have_passwd = 1;
+	while (p < end) {
+		const char *f[7], *s;
+		size_t n, flen[7], i = 0, k;
+		struct user *u;
+		char *e;
+
+		s = next_line(&p, end, &n);
+		lineno++;
+		if (n == 0 || s[0] == '#')
+			continue;
+		f[0] = s;
+		for (k = 0; k < n && i < 7; k++) {
+			if (s[k] == ':' || (unsigned char)s[k] < ' ') {
+				if (s[k] != ':')
+					break;
+				flen[i] = (size_t)(s + k - f[i]);
+				if (++i < 7)
+					f[i] = s + k + 1;
+			}
+		}
+		if (k == n && i == 6)
+			flen[i++] = (size_t)(s + n - f[6]);
+		if (i != 7 || k != n || flen[0] == 0 ||
+		    flen[0] > SMTP_LOCAL_MAX || flen[2] == 0 ||
+		    strspn(f[2], "0123456789") != flen[2] || flen[2] > 10) {
+			malformed(name, lineno, "not a passwd line");
+			bad++;
+			continue;
+		}
+		u = realloc(lk->users, (lk->nusers + 1) * sizeof(*u));
+		if (u == NULL)
+			return -1;
+		lk->users = u;
+		u += lk->nusers;
+		u->uid = strtoul(f[2], &e, 10);
+		u->name = copy(f[0], flen[0]);
+		u->gecos = copy(f[4], flen[4]);
+		if (u->name == NULL || u->gecos == NULL) {
+			free(u->name);
+			free(u->gecos);
+			return -1;
+		}
+		lk->nusers++;
+	}
+	return bad;
+}
+
+static struct alias *
+find_alias(const struct lookup *lk, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < lk->naliases; i++)
+		if (strcasecmp(lk->aliases[i].name, name) == 0)
+			return &lk->aliases[i];
+	return NULL;
+}
+
+/*
+ * split_members - the comma-separated members in s[0, len): blanks
+ * around each dropped, quotes ("|cmd arg") removed, empty ones skipped.
+ * Calls add for each; returns 0, -1 for an unclosed quote or a control
+ * character, -2 when add failed.
+ */
+static int
+split_members(const char *s, size_t len, int (*add)(void *, char *),
+    void *arg)
+{
+	char m[SMTP_LINE_MAX * 2];
+	size_t i = 0;
+
+	while (i <= len) {
+		size_t n = 0;
+		int quoted = 0, content = 0;
+
+		while (i < len && (s[i] == ' ' || s[i] == '\t'))
+			i++;
+		for (; i < len && (quoted || s[i] != ','); i++) {
+			unsigned char c = (unsigned char)s[i];
+
+			if (c == '"') {
+				quoted = !quoted;
+				content = 1;
+				continue;
+			}
+			if (quoted && c == '\\' && i + 1 < len)
+				c = (unsigned char)s[++i];
+			else if (c == '\t')
+				c = ' ';
+			if (c < ' ' || c == 127 || n + 1 >= sizeof(m))
+				return -1;
+			m[n++] = (char)c;
+			if (c != ' ' || quoted)
+				content = n;
+		}
+		if (quoted)
+			return -1;
+		m[content] = '\0';
+		if (content > 0 && add(arg, m) < 0)
+			return -2;
+		i++;
+	}
+	return 0;
+}
+
+static int
+add_member(void *arg, char *m)
+{
+	struct alias *a = arg;
+	char **mm = realloc(a->members, (a->n + 1) * sizeof(*mm));
+
+	if (mm == NULL)
+		return -1;
+	a->members = mm;
+	if ((mm[a->n] = strdup(m)) == NULL)
+		return -1;
+	a->n++;
+	return 0;
+}
+
+/* entry - one logical aliases(5) entry; 1 added, 0 malformed, -1 ENOMEM. */
+static int
+entry(struct lookup *lk, const char *s, size_t len, const char *file,
+    unsigned lineno)
+{
+	const char *colon = memchr(s, ':', len);
+	struct alias a = { 0 }, *all;
+	size_t nlen, i;
+	int r;
+
+	if (colon == NULL || colon == s) {
+		malformed(file, lineno, "no name: before the members");
+		return 0;
+	}
+	nlen = (size_t)(colon - s);
+	while (nlen > 0 && (s[nlen - 1] == ' ' || s[nlen - 1] == '\t'))
+		nlen--;
+	for (i = 0; i < nlen; i++)
+		if ((unsigned char)s[i] <= ' ' || s[i] == 127 || s[i] == ',' ||
+		    s[i] == '"')
+			break;
+	if (nlen == 0 || i < nlen || nlen > SMTP_LOCAL_MAX) {
+		malformed(file, lineno, "bad alias name");
+		return 0;
+	}
+	if ((a.name = copy(s, nlen)) == NULL)
+		return -1;
+	for (i = 0; i < nlen; i++)
+		a.name[i] = (char)tolower((unsigned char)a.name[i]);
+	if (find_alias(lk, a.name) != NULL) {
+		malformed(file, lineno, "alias defined twice");
+		r = 0;
+	} else {
+		r = split_members(colon + 1, len - (size_t)(colon - s) - 1,
+		    add_member, &a);
+		if (r == -1 || (r == 0 && a.n == 0))
+			malformed(file, lineno,
+			    r == -1 ? "bad quoting or character" : "no members");
+		r = r == -2 ? -1 : (r == 0 && a.n > 0);
+	}
+	if (r == 1) {
+		all = realloc(lk->aliases, (lk->naliases + 1) * sizeof(*all));
+		if (all == NULL) {
+			r = -1;
+		} else {
+			lk->aliases = all;
+			all[lk->naliases++] = a;
+			return 1;
+		}
+	}
+	for (i = 0; i < a.n; i++)
+		free(a.members[i]);
+	free(a.members);
+	free(a.name);
+	return r;
+}
+
+/*
+ * lookup_parse_aliases - aliases(5): "name: member, member", continued on
+ * lines that begin with a blank; lines whose first non-blank is '#' are
+ * comments.  Returns how many entries were malformed (reported with their
+ * first line's number and skipped), or -1 when memory ran out.
+ */
+int
+lookup_parse_aliases(struct lookup *lk, const char *buf, size_t len,
+    const char *name)
+{
+	const char *p = buf, *end = buf + len;
+	char *text = NULL;
+	size_t tlen = 0, cap = 0;
+	unsigned lineno = 0, start = 0;
+	int bad = 0, r = 0, broken = 0;
+
+	for (;;) {
+		const char *s = NULL;
+		size_t n = 0, blank = 0;
+
+		if (p < end) {
+			s = next_line(&p, end, &n);
+			lineno++;
+			blank = strspn(s, " \t");
+			if (blank > n)
+				blank = n;
+			if (blank == n || s[blank] == '#')
+				continue;
+			if (memchr(s, '\0', n) != NULL) {
+				malformed(name, lineno, "NUL byte");
+				bad++;
+				broken = 1; /* and its continuation lines */
+				continue;
+			}
+			if (blank > 0) {
+				if (start == 0 && !broken) {
+					malformed(name, lineno,
+					    "continuation without an entry");
+					bad++;
+					broken = 1;
+				}
+				if (start == 0)
+					continue;
+			}
+		}
+		/* A new entry, or the end: the one gathered is complete. */
+		if ((s == NULL || blank == 0) && start > 0) {
+			if ((r = entry(lk, text, tlen, name, start)) < 0)
+				break;
+			bad += r == 0;
+			start = 0;
+			tlen = 0;
+		}
+		if (s == NULL)
+			break;
+		if (blank == 0) {
+			start = lineno;
+			broken = 0;
+		}
+		if (tlen + n + 1 > cap) {
+			char *t;
+
+			cap = (tlen + n + 1) * 2;
+			if ((t = realloc(text, cap)) == NULL) {
+				r = -1;
+				break;
+			}
+			text = t;
+		}
+		/* A continuation joins its entry as if after a space. */
+		if (tlen > 0)
+			text[tlen++] = ' ';
+		memcpy(text + tlen, s, n);
+		tlen += n;
+	}
+	free(text);
+	return r < 0 ? -1 : bad;
+}
+
+/* load - read path whole and give it to parse; 0, or -1 with errno. */
+static int
+load(struct lookup *lk, const char *path,
+    int (*parse)(struct lookup *, const char *, size_t, const char *))
+{
+	size_t len;
+	char *buf = slurp(path, &len);
+	int r;
+
+	if (buf == NULL)
+		return -1;
+	r = parse(lk, buf, len, path);
+	free(buf);
+	if (r < 0)
+		errno = ENOMEM;
+	return r < 0 ? -1 : 0;
+}
+
+int
+lookup_load_passwd(struct lookup *lk, const char *path)
+{
+	return load(lk, path, lookup_parse_passwd);
+}
+
+int
+lookup_load_aliases(struct lookup *lk, const char *path)
+{
+	return load(lk, path, lookup_parse_aliases);
+}
+
+/*
+ * Users.
+ */
+
+/* full_name - the GECOS field up to its first comma, '&' as the name. */
+static void
+full_name(struct who *w, const char *gecos)
+{
+	size_t n = 0, i;
+
+	for (; *gecos != '\0' && *gecos != ','; gecos++) {
+		if (*gecos == '&') {
+			for (i = 0; w->name[i] != '\0' &&
+			    n + 1 < sizeof(w->full); i++)
+				w->full[n++] = (char)(i == 0 ?
+				    toupper((unsigned char)w->name[0]) :
+				    w->name[i]);
+		} else if (n + 1 < sizeof(w->full)) {
+			/* "<" and ">" would make the answer a new address. */
+			w->full[n++] = (*gecos == '<' || *gecos == '>' ||
+			    *gecos == '"') ? ' ' : *gecos;
+		}
+	}
+	while (n > 0 && w->full[n - 1] == ' ')
+		n--;
+	w->full[n] = '\0';
+}
+
+static void
+fill_who(struct who *w, const char *name, const char *gecos,
+    unsigned long uid)
+{
+	size_t n = strlen(name);
+
+	if (n >= sizeof(w->name))
+		n = sizeof(w->name) - 1;
+	memcpy(w->name, name, n);
+	w->name[n] = '\0';
+	w->uid = uid;
+	full_name(w, gecos != NULL ? gecos : "");
+}
+
+/* find_exact - the user named exactly name: 1, 0 or -1. */
+static int
+find_exact(const struct lookup *lk, const char *name, struct who *w)
+{
+	struct passwd pw, *res = NULL;
+	char buf[4096];
+	size_t i;
+	int r;
+
+	if (lk->have_passwd) {
+		for (i = 0; i < lk->nusers; i++) {
+			if (strcmp(lk->users[i].name, name) == 0) {
+				fill_who(w, name, lk->users[i].gecos,
+				    lk->users[i].uid);
+				return 1;
+			}
+		}
+		return 0;
+	}
+	r = getpwnam_r(name, &pw, buf, sizeof(buf), &res);
+	if (res != NULL) {
+		fill_who(w, pw.pw_name, pw.pw_gecos, (unsigned long)pw.pw_uid);
+		return 1;
+	}
+	/* getpwnam(3): these say "no such user", anything else "failed". */
+	if (r == 0 || r == ENOENT || r == ESRCH || r == EBADF || r == EPERM)
+		return 0;
+	return -1;
+}
+
+/*
+ * find_user - the user named name, or its lower-case form (local parts
+ * are taken case-insensitively, as most MTAs do): 1, 0 or -1.
+ */
+static int
+find_user(const struct lookup *lk, const char *name, struct who *w)
+{
+	char lower[SMTP_LOCAL_MAX + 1];
+	size_t i, n = strlen(name);
+	int r;
+
+	if (n == 0 || n > SMTP_LOCAL_MAX)
+		return 0;
+	if ((r = find_exact(lk, name, w)) != 0)
+		return r;
+	for (i = 0; i <= n; i++)
+		lower[i] = (char)tolower((unsigned char)name[i]);
+	if (strcmp(lower, name) == 0)
+		return 0;
+	return find_exact(lk, lower, w);
+}
+
+static int
+hidden(const struct lookup *lk, const struct who *w)
+{
+	return w->uid < lk->uid_min || strcmp(w->name, "nobody") == 0;
+}
+
+/* each_user - fn for every user until it returns non-zero; -1 on error. */
+static int
+each_user(const struct lookup *lk, int (*fn)(void *, const struct who *),
+    void *arg)
+{
+	struct passwd *pw;
+	struct who w;
+	size_t i;
+	int r = 0;
+
+	if (lk->have_passwd) {
+		for (i = 0; i < lk->nusers && r == 0; i++) {
+			fill_who(&w, lk->users[i].name, lk->users[i].gecos,
+			    lk->users[i].uid);
+			r = fn(arg, &w);
+		}
+		return 0;
+	}
+	setpwent();
+	for (;;) {
+		errno = 0;
+		if ((pw = getpwent()) == NULL)
+			break;
+		fill_who(&w, pw->pw_name, pw->pw_gecos,
+		    (unsigned long)pw->pw_uid);
+		if (fn(arg, &w) != 0)
+			break;
+	}
+	r = (pw == NULL && errno != 0 && errno != ENOENT) ? -1 : 0;
+	endpwent();
+	return r;
+}
+
+/*
+ * Answers.
+ */
+
+static void
+add_line(struct lookup_lines *out, const char *line)
+{
+	size_t i;
+
+	if (out == NULL)
+		return;
+	for (i = 0; i < out->n; i++)
+		if (strcmp(out->line[i], line) == 0)
+			return;
+	if (out->n < LOOKUP_LINES_MAX) {
+		(void)snprintf(out->line[out->n], LOOKUP_LINE_MAX, "%s", line);
+		out->n++;
+	}
+}
+
+/* user_line - "Full Name <name@domain>", or "<name@domain>". */
+static void
+user_line(const struct lookup *lk, const struct who *w, char *buf)
+{
+	if (w->full[0] != '\0')
+		(void)snprintf(buf, LOOKUP_LINE_MAX, "%s <%s@%s>", w->full,
+		    w->name, primary(lk));
+	else
+		(void)snprintf(buf, LOOKUP_LINE_MAX, "<%s@%s>", w->name,
+		    primary(lk));
+}
+
+int
+lookup_domain_is_local(const struct lookup *lk, const char *domain)
+{
+	size_t i;
+
+	if (domain[0] == '[') {
+		/* An address literal is ours only if it is our address. */
+		unsigned char a[16], b[16];
+		char body[INET6_ADDRSTRLEN + 8];
+		size_t n = strlen(domain);
+		int fa, fb;
+
+		if (lk->local_addr == NULL || n < 3 || n - 2 >= sizeof(body))
+			return 0;
+		memcpy(body, domain + 1, n - 2);
+		body[n - 2] = '\0';
+		fa = strncasecmp(body, "IPv6:", 5) == 0 ?
+		    inet_pton(AF_INET6, body + 5, a) == 1 ? 6 : 0 :
+		    inet_pton(AF_INET, body, a) == 1 ? 4 : 0;
+		fb = inet_pton(AF_INET6, lk->local_addr, b) == 1 ? 6 :
+		    inet_pton(AF_INET, lk->local_addr, b) == 1 ? 4 : 0;
+		if (fa == 0 || fb == 0)
+			return 0;
+		if (fa == 6 && IN6_IS_ADDR_V4MAPPED((struct in6_addr *)a)) {
+			memmove(a, a + 12, 4);
+			fa = 4;
+		}
+		if (fb == 6 && IN6_IS_ADDR_V4MAPPED((struct in6_addr *)b)) {
+			memmove(b, b + 12, 4);
+			fb = 4;
+		}
+		return fa == fb && memcmp(a, b, fa == 4 ? 4 : 16) == 0;
+	}
+	for (i = 0; i < lk->ndomains; i++)
+		if (strcasecmp(lk->domains[i], domain) == 0)
+			return 1;
+	return 0;
+}
+
+/*
+ * unquote - the local part of addr[0, len) as a name: a quoted string
+ * loses its quotes and backslashes.  Returns 0, or -1 if it is too long.
+ */
+static int
+unquote(const char *s, size_t len, char *dst, size_t size)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < len; i++) {
+		if (s[i] == '"')
+			continue;
+		if (s[i] == '\\' && i + 1 < len)
+			i++;
+		if (n + 1 >= size)
+			return -1;
+		dst[n++] = s[i];
+	}
+	dst[n] = '\0';
+	return 0;
+}
+
+/* What an expansion found. */
+struct expansion {
+	const char *query;	    /* the alias asked about */
+	struct lookup_lines *out;   /* lines for EXPN, or NULL */
+	const struct alias *stack[ALIAS_DEPTH_MAX + 1];
+	size_t depth;
+	size_t visited;		    /* members, against ALIAS_MEMBERS_MAX */
+	size_t users, remotes, others;
+	char one[LOOKUP_LINE_MAX];  /* the line of the one user or remote */
+	int terminals;		    /* count users at a terminal */
+	int at_terminal;
+};
+
+static int expand_alias(const struct lookup *, struct expansion *,
+    const struct alias *);
+static int at_terminal(const char *user);
+
+/* own - "<query@domain>": what a hidden or program member shows. */
+static void
+own(const struct lookup *lk, struct expansion *ex, const char *label)
+{
+	char buf[LOOKUP_LINE_MAX];
+
+	(void)snprintf(buf, sizeof(buf), "%s%s<%s@%s>", label,
+	    *label ? " " : "", ex->query, primary(lk));
+	ex->others++;
+	add_line(ex->out, buf);
+}
+
+static int
+on_stack(const struct expansion *ex, const struct alias *a)
+{
+	size_t i;
+
+	for (i = 0; i < ex->depth; i++)
+		if (ex->stack[i] == a)
+			return 1;
+	return 0;
+}
+
+static int expand_member(const struct lookup *, struct expansion *,
+    const char *);
+
+static int
+include_member(void *arg, char *m)
+{
+	void **pair = arg;
+
+	return expand_member(pair[0], pair[1], m) < 0 ? -1 : 0;
+}
+
+/* expand_include - the members listed in file, one level deeper. */
+static int
+expand_include(const struct lookup *lk, struct expansion *ex,
+    const char *file)
+{
+	const void *pair[2] = { lk, ex };
+	const char *p, *end;
+	size_t len, n;
+	char *buf;
+	int r = 0;
+
+	if (ex->depth >= ALIAS_DEPTH_MAX)
+		return 0;
+	if ((buf = slurp(file, &len)) == NULL) {
+		log_event(LOG_WARNING, "event=lookup_failed what=include "
+		    "error=\"%s\"", strerror(errno));
+		return -1;
+	}
+	ex->depth++;
+	for (p = buf, end = buf + len; p < end && r == 0;) {
+		const char *s = next_line(&p, end, &n);
+
+		if (n > 0 && s[strspn(s, " \t")] != '#' &&
+		    split_members(s, n, include_member, (void *)pair) == -2)
+			r = -1;
+	}
+	ex->depth--;
+	free(buf);
+	return r;
+}
+
+/* expand_member - one member of an alias or :include: list. */
+static int
+expand_member(const struct lookup *lk, struct expansion *ex, const char *m)
+{
+	char name[SMTP_LOCAL_MAX + 1], line[LOOKUP_LINE_MAX];
+	const struct alias *a;
+	const char *at;
+	struct who w;
+	int noalias = 0, r;
+
+	if (++ex->visited > ALIAS_MEMBERS_MAX)
+		return 0;
+	if (m[0] == '|' || m[0] == '/') {
+		own(lk, ex, "local delivery");
+		return 0;
+	}
+	if (strncasecmp(m, ":include:", 9) == 0) {
+		return expand_include(lk, ex, m + 9 + strspn(m + 9, " "));
+	}
+	if (m[0] == '\\') {
+		noalias = 1; /* "\user": the user, not an alias of that name */
+		m++;
+	}
+	if ((at = strrchr(m, '@')) != NULL && !lookup_domain_is_local(lk, at + 1)) {
+		(void)snprintf(line, sizeof(line), "<%s>", m);
+		ex->remotes++;
+		(void)snprintf(ex->one, sizeof(ex->one), "%s", m);
+		add_line(ex->out, line);
+		return 0;
+	}
+	if (unquote(m, at != NULL ? (size_t)(at - m) : strlen(m), name,
+	    sizeof(name)) < 0 || name[0] == '\0') {
+		own(lk, ex, "");
+		return 0;
+	}
+	if (!noalias && (a = find_alias(lk, name)) != NULL && !on_stack(ex, a))
+		return expand_alias(lk, ex, a);
+	if ((r = find_user(lk, name, &w)) < 0)
+		return -1;
+	if (r == 0) {
+		/* A name nobody has: shown as the address it is. */
+		(void)snprintf(line, sizeof(line), "<%s@%s>", name,
+		    primary(lk));
+		ex->others++;
+		add_line(ex->out, line);
+		return 0;
+	}
+	if (ex->at_terminal && at_terminal(w.name))
+		ex->terminals++;
+	if (hidden(lk, &w)) {
+		own(lk, ex, "");
+		return 0;
+	}
+	user_line(lk, &w, line);
+	ex->users++;
+	(void)snprintf(ex->one, sizeof(ex->one), "%s", line);
+	add_line(ex->out, line);
+	return 0;
+}
+
+static int
+expand_alias(const struct lookup *lk, struct expansion *ex,
+    const struct alias *a)
+{
+	size_t i;
+
+	if (ex->depth >= ALIAS_DEPTH_MAX) {
+		log_event(LOG_WARNING, "event=lookup_failed what=alias "
+		    "error=\"nested deeper than %d\"", ALIAS_DEPTH_MAX);
+		return 0;
+	}
+	ex->stack[ex->depth++] = a;
+	for (i = 0; i < a->n; i++) {
+		if (expand_member(lk, ex, a->members[i]) < 0) {
+			ex->depth--;
+			return -1;
+		}
+	}
+	ex->depth--;
+	return 0;
+}
+
+static int
+expand(const struct lookup *lk, const struct alias *a, struct expansion *ex,
+    struct lookup_lines *out)
+{
+	memset(ex, 0, sizeof(*ex));
+	ex->query = a->name;
+	ex->out = out;
+	if (out != NULL)
+		out->n = 0;
+	return expand_alias(lk, ex, a);
+}
+
+/* only_remote - the expansion is exactly one remote address. */
+static int
+only_remote(const struct expansion *ex)
+{
+	return ex->remotes == 1 && ex->users == 0 && ex->others == 0;
+}
+
+/* local_name - the local part of "local" or "local@our.domain". */
+static int
+local_name(const struct lookup *lk, const char *q, size_t len, char *name)
+{
+	const char *at = NULL;
+	size_t i;
+	int quoted = 0;
+
+	for (i = 0; i < len; i++) {
+		if (q[i] == '"')
+			quoted = !quoted;
+		else if (q[i] == '\\' && quoted)
+			i++;
+		else if (q[i] == '@' && !quoted)
+			at = q + i;
+	}
+	if (at != NULL) {
+		char dom[SMTP_DOMAIN_MAX + 1];
+		size_t dlen = len - (size_t)(at - q) - 1;
+
+		if (dlen == 0 || dlen >= sizeof(dom))
+			return 0;
+		memcpy(dom, at + 1, dlen);
+		dom[dlen] = '\0';
+		if (!lookup_domain_is_local(lk, dom))
+			return 0;
+		len = (size_t)(at - q);
+	}
+	return unquote(q, len, name, SMTP_LOCAL_MAX + 1) == 0 &&
+	    name[0] != '\0' ? 1 + (at != NULL) : 0;
+}
+
+/*
+ * lookup_recipient - will we take mail for local?  1 yes (forward set to
+ * the one remote address it goes to, or ""), 0 no, -1 could not tell.
+ * Postmaster always exists (RFC 5321 4.5.1).
+ */
+int
+lookup_recipient(const struct lookup *lk, const char *local, char *forward,
+    size_t size)
+{
+	char name[SMTP_LOCAL_MAX + 1];
+	const struct alias *a;
+	struct expansion ex;
+	struct who w;
+
+	forward[0] = '\0';
+	if (unquote(local, strlen(local), name, sizeof(name)) < 0)
+		return 0;
+	if ((a = find_alias(lk, name)) != NULL) {
+		if (expand(lk, a, &ex, NULL) < 0)
+			return -1;
+		if (only_remote(&ex))
+			(void)snprintf(forward, size, "%s", ex.one);
+		return 1;
+	}
+	if (strcasecmp(name, "postmaster") == 0)
+		return 1;
+	return find_user(lk, name, &w);
+}
+
+/* at_terminal - user is logged in on a terminal that takes messages. */
+static int
+at_terminal(const char *user)
+{
+	struct utmpx *ut;
+	int found = 0;
+
+	setutxent();
+	while ((ut = getutxent()) != NULL && !found) {
+		char tty[sizeof(ut->ut_line) + 8];
+		struct stat st;
+
+		if (ut->ut_type != USER_PROCESS ||
+		    strncmp(ut->ut_user, user, sizeof(ut->ut_user)) != 0 ||
+		    strlen(user) > sizeof(ut->ut_user))
+			continue;
+		(void)snprintf(tty, sizeof(tty), "/dev/%.*s",
+		    (int)sizeof(ut->ut_line), ut->ut_line);
+		/* As write(1): mesg y is the group write bit. */
+		if (stat(tty, &st) == 0 && S_ISCHR(st.st_mode) &&
+		    (st.st_mode & S_IWGRP))
+			found = 1;
+	}
+	endutxent();
+	return found;
+}
+
+/*
+ * lookup_at_terminal - is the user local (or a user its alias leads to)
+ * logged in at a terminal that accepts messages?  1, 0, or -1.
+ */
+int
+lookup_at_terminal(const struct lookup *lk, const char *local)
+{
+	char name[SMTP_LOCAL_MAX + 1];
+	const struct alias *a;
+	struct expansion ex;
+	struct who w;
+	int r;
+
+	if (unquote(local, strlen(local), name, sizeof(name)) < 0)
+		return 0;
+	if ((a = find_alias(lk, name)) != NULL) {
+		memset(&ex, 0, sizeof(ex));
+		ex.query = a->name;
+		ex.at_terminal = 1;
+		if (expand_alias(lk, &ex, a) < 0)
+			return -1;
+		return ex.terminals > 0;
+	}
+	if ((r = find_user(lk, name, &w)) != 1)
+		return r;
+	return at_terminal(w.name);
+}
+
+/* What a full-name search found. */
+struct search {
+	const struct lookup *lk;
+	const char *query;
+	struct lookup_lines *out;
+	size_t found;
+};
+
+/* names_match - query is the full name, one word of it, or the login. */
+static int
+names_match(const char *query, const struct who *w)
+{
+	size_t n = strlen(query);
+	const char *p = w->full;
+
+	if (strcasecmp(query, w->name) == 0 || strcasecmp(query, w->full) == 0)
+		return 1;
+	while (*p != '\0') {
+		size_t len = strcspn(p, " ");
+
+		if (len == n && strncasecmp(p, query, n) == 0)
+			return 1;
+		p += len;
+		p += strspn(p, " ");
+	}
+	return 0;
+}
+
+static int
+search_one(void *arg, const struct who *w)
+{
+	struct search *s = arg;
+	char line[LOOKUP_LINE_MAX];
+
+	if (hidden(s->lk, w) || !names_match(s->query, w))
+		return 0;
+	user_line(s->lk, w, line);
+	s->found++;
+	add_line(s->out, line);
+	return 0;
+}
+
+/*
+ * lookup_vrfy - VRFY query: "user", "user@our.domain", "<...>", or a
+ * full name (quoted or not) or one word of it.
+ */
+enum lookup_vrfy
+lookup_vrfy(const struct lookup *lk, const char *query,
+    struct lookup_lines *out)
+{
+	char name[SMTP_LOCAL_MAX + 1];
+	const struct alias *a;
+	struct expansion ex;
+	struct search se = { lk, name, out, 0 };
+	struct who w;
+	size_t len = strlen(query);
+	int r, kind;
+
+	out->n = 0;
+	if (len >= 2 && query[0] == '<' && query[len - 1] == '>') {
+		query++;
+		len -= 2;
+	}
+	/* 1 a name, 2 a name with our domain, 0 someone else's domain. */
+	if ((kind = local_name(lk, query, len, name)) == 0)
+		return strchr(query, '@') != NULL ? VRFY_HIDDEN : VRFY_NONE;
+	if ((a = find_alias(lk, name)) != NULL) {
+		if (expand(lk, a, &ex, NULL) < 0)
+			return VRFY_TEMPFAIL;
+		if (only_remote(&ex)) {
+			add_line(out, ex.one);
+			return VRFY_FORWARD;
+		}
+		if (ex.users == 1 && ex.remotes == 0 && ex.others == 0) {
+			add_line(out, ex.one);
+			return VRFY_ONE;
+		}
+		memset(&w, 0, sizeof(w));
+		(void)snprintf(w.name, sizeof(w.name), "%s", a->name);
+		user_line(lk, &w, out->line[0]);
+		out->n = 1;
+		return VRFY_ONE;
+	}
+	if ((r = find_user(lk, name, &w)) < 0)
+		return VRFY_TEMPFAIL;
+	if (r == 1) {
+		if (hidden(lk, &w))
+			return VRFY_HIDDEN;
+		user_line(lk, &w, out->line[0]);
+		out->n = 1;
+		return VRFY_ONE;
+	}
+	if (strcasecmp(name, "postmaster") == 0) {
+		(void)snprintf(out->line[0], LOOKUP_LINE_MAX, "<postmaster@%s>",
+		    primary(lk));
+		out->n = 1;
+		return VRFY_ONE;
+	}
+	if (kind == 2)
+		return VRFY_NONE;
+	if (each_user(lk, search_one, &se) < 0)
+		return VRFY_TEMPFAIL;
+	if (se.found == 0)
+		return VRFY_NONE;
+	return se.found == 1 ? VRFY_ONE : VRFY_AMBIGUOUS;
+}
+
+/* lookup_expn - the members of the list query: 1, 0 not a list, -1. */
+int
+lookup_expn(const struct lookup *lk, const char *query,
+    struct lookup_lines *out)
+{
+	char name[SMTP_LOCAL_MAX + 1];
+	const struct alias *a;
+	struct expansion ex;
+	size_t len = strlen(query);
+
+	out->n = 0;
+	if (len >= 2 && query[0] == '<' && query[len - 1] == '>') {
+		query++;
+		len -= 2;
+	}
+	if (local_name(lk, query, len, name) == 0 ||
+	    (a = find_alias(lk, name)) == NULL)
+		return 0;
+	if (expand(lk, a, &ex, out) < 0)
+		return -1;
+	if (out->n == 0)
+		own(lk, &ex, "");
+	return 1;
+}
+
+/*
+ * Networks.
+ */
+
+/* parse_addr - IPv4 or IPv6 text into a; its family, or 0. */
+static int
+parse_addr(const char *s, unsigned char *a)
+{
+	if (inet_pton(AF_INET, s, a) == 1)
+		return AF_INET;
+	if (inet_pton(AF_INET6, s, a) != 1)
+		return 0;
+	if (IN6_IS_ADDR_V4MAPPED((struct in6_addr *)a)) {
+		memmove(a, a + 12, 4);
+		return AF_INET;
+	}
+	return AF_INET6;
+}
+
+/* lookup_net_parse - "192.0.2.0/24", "2001:db8::/32" or one address. */
+int
+lookup_net_parse(const char *cidr, struct lookup_net *net)
+{
+	char buf[INET6_ADDRSTRLEN + 8];
+	const char *slash = strchr(cidr, '/');
+	size_t n = slash != NULL ? (size_t)(slash - cidr) : strlen(cidr);
+	unsigned max;
+
+	if (n >= sizeof(buf))
+		return -1;
+	memcpy(buf, cidr, n);
+	buf[n] = '\0';
+	memset(net, 0, sizeof(*net));
+	if (strchr(buf, ':') != NULL)
+		net->family = inet_pton(AF_INET6, buf, net->addr) == 1 ?
+		    AF_INET6 : 0;
+	else
+		net->family = inet_pton(AF_INET, buf, net->addr) == 1 ?
+		    AF_INET : 0;
+	if (net->family == 0)
+		return -1;
+	max = net->family == AF_INET ? 32 : 128;
+	net->bits = max;
+	if (slash != NULL) {
+		const char *p = slash + 1;
+		unsigned v = 0;
+
+		if (*p == '\0' || strspn(p, "0123456789") != strlen(p) ||
+		    strlen(p) > 3)
+			return -1;
+		for (; *p != '\0'; p++)
+			v = v * 10 + (unsigned)(*p - '0');
+		if (v > max)
+			return -1;
+		net->bits = v;
+	}
+	return 0;
+}
+
+/* lookup_net_match - addr is inside one of nets: 1, else 0. */
+int
+lookup_net_match(const struct lookup_net *nets, size_t n, const char *addr)
+{
+	unsigned char a[16];
+	size_t i;
+	int family;
+
+	if (addr == NULL || (family = parse_addr(addr, a)) == 0)
+		return 0;
+	for (i = 0; i < n; i++) {
+		unsigned bytes = nets[i].bits / 8, rest = nets[i].bits % 8;
+
+		if (nets[i].family != family ||
+		    memcmp(a, nets[i].addr, bytes) != 0)
+			continue;
+		if (rest == 0 || ((a[bytes] ^ nets[i].addr[bytes]) &
+		    (0xff << (8 - rest)) & 0xff) == 0)
+			return 1;
+	}
+	return 0;
+}

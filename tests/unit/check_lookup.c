@@ -1,0 +1,429 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * check_lookup.c - the passwd and aliases(5) parsers, alias expansion
+ * (includes, loops, depth), what VRFY, EXPN and RCPT may show, local
+ * domains and address literals, and --relay-net prefixes.
+ */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "lookup.h"
+#include "suites.h"
+
+static const char passwd[] =
+    "root:x:0:0:root:/root:/bin/sh\n"
+    "daemon:x:1:1:Daemon Smith:/:/bin/false\n"
+    "nobody:x:65534:65534:nobody:/:/bin/false\n"
+    "alice:x:5001:5001:Alice Liddell,Room 1,,:/home/alice:/bin/sh\n"
+    "bob:x:5002:5002:Bob Smith:/home/bob:/bin/sh\n"
+    "carol:x:5003:5003:Carol Smith:/home/carol:/bin/sh\n"
+    "erin:x:5005:5005:&:/home/erin:/bin/sh\n";
+
+static struct lookup *lk;
+static char include_path[] = "/tmp/check_lookup.XXXXXX";
+static struct lookup_lines out;
+
+/* setup - users from passwd, example.org ours, our address 192.0.2.1. */
+static void
+setup(void)
+{
+	lk = lookup_new();
+	ck_assert_ptr_nonnull(lk);
+	ck_assert_int_eq(lookup_add_domain(lk, "example.org"), 0);
+	lookup_set_local_addr(lk, "192.0.2.1");
+	ck_assert_int_eq(lookup_parse_passwd(lk, passwd, sizeof(passwd) - 1,
+	    "passwd"), 0);
+}
+
+static void
+teardown(void)
+{
+	lookup_free(lk);
+	lk = NULL;
+}
+
+/* aliases - parse text as the aliases file; returns malformed entries. */
+static int
+aliases(const char *text)
+{
+	return lookup_parse_aliases(lk, text, strlen(text), "aliases");
+}
+
+/* has - out holds exactly line. */
+static int
+has(const char *line)
+{
+	size_t i;
+
+	for (i = 0; i < out.n; i++)
+		if (strcmp(out.line[i], line) == 0)
+			return 1;
+	return 0;
+}
+
+/* shows - some line of out contains s. */
+static int
+shows(const char *s)
+{
+	size_t i;
+
+	for (i = 0; i < out.n; i++)
+		if (strstr(out.line[i], s) != NULL)
+			return 1;
+	return 0;
+}
+
+/*
+ * The aliases parser.
+ */
+
+START_TEST(test_continuation_lines_join_their_entry)
+{
+	ck_assert_int_eq(aliases("staff: alice,\n\tbob,\n  carol\n"), 0);
+	ck_assert_int_eq(lookup_expn(lk, "staff", &out), 1);
+	ck_assert_uint_eq(out.n, 3);
+	ck_assert(has("Carol Smith <carol@example.org>"));
+}
+END_TEST
+
+START_TEST(test_comments_and_blank_lines_are_skipped)
+{
+	ck_assert_int_eq(aliases("# the list\n\nstaff: alice,\n"
+	    "# inside the entry\n\n\tbob\n#x: y\n"), 0);
+	ck_assert_int_eq(lookup_expn(lk, "staff", &out), 1);
+	ck_assert_uint_eq(out.n, 2);
+	ck_assert_int_eq(lookup_expn(lk, "#x", &out), 0);
+}
+END_TEST
+
+START_TEST(test_quoted_member_keeps_its_comma)
+{
+	char fwd[256];
+
+	ck_assert_int_eq(aliases("q: \"x, y\"@example.net\n"), 0);
+	ck_assert_int_eq(lookup_recipient(lk, "q", fwd, sizeof(fwd)), 1);
+	ck_assert_str_eq(fwd, "x, y@example.net");
+}
+END_TEST
+
+START_TEST(test_alias_names_are_case_insensitive)
+{
+	ck_assert_int_eq(aliases("Staff: alice\n"), 0);
+	ck_assert_int_eq(lookup_expn(lk, "STAFF", &out), 1);
+	ck_assert(has("Alice Liddell <alice@example.org>"));
+}
+END_TEST
+
+START_TEST(test_malformed_lines_are_counted_and_skipped)
+{
+	/* No colon; continuation first; bad name; no members; unclosed
+	 * quote; defined twice: six, and the good ones survive. */
+	ck_assert_int_eq(aliases("\tstray\nno colon here\nbad name: x\n"
+	    "empty:\nq: \"open\ngood: alice\ngood: bob\nlast: carol\n"), 6);
+	ck_assert_int_eq(lookup_expn(lk, "good", &out), 1);
+	ck_assert(has("Alice Liddell <alice@example.org>"));
+	ck_assert_int_eq(lookup_expn(lk, "last", &out), 1);
+	ck_assert_int_eq(lookup_expn(lk, "empty", &out), 0);
+}
+END_TEST
+
+START_TEST(test_nul_byte_line_is_malformed)
+{
+	static const char text[] = "a: al\0ice\n\tbob\nb: carol\n";
+
+	ck_assert_int_eq(lookup_parse_aliases(lk, text, sizeof(text) - 1,
+	    "aliases"), 1);
+	ck_assert_int_eq(lookup_expn(lk, "a", &out), 0);
+	ck_assert_int_eq(lookup_expn(lk, "b", &out), 1);
+}
+END_TEST
+
+/*
+ * Expansion.
+ */
+
+START_TEST(test_include_lists_are_expanded)
+{
+	char text[256];
+	FILE *f;
+	int fd = mkstemp(include_path);
+
+	ck_assert_int_ge(fd, 0);
+	ck_assert_ptr_nonnull(f = fdopen(fd, "w"));
+	fputs("# members\ncarol\ngina@example.net, |/bin/secret\n", f);
+	ck_assert_int_eq(fclose(f), 0);
+	(void)snprintf(text, sizeof(text), "list: alice, :include:%s\n",
+	    include_path);
+	ck_assert_int_eq(aliases(text), 0);
+	ck_assert_int_eq(lookup_expn(lk, "list", &out), 1);
+	(void)unlink(include_path);
+	ck_assert(has("Carol Smith <carol@example.org>"));
+	ck_assert(has("<gina@example.net>"));
+	ck_assert(has("local delivery <list@example.org>"));
+	ck_assert(!shows(include_path));
+	ck_assert(!shows("secret"));
+}
+END_TEST
+
+START_TEST(test_unreadable_include_cannot_tell)
+{
+	char fwd[256];
+
+	ck_assert_int_eq(aliases("list: :include:/nonexistent/list\n"), 0);
+	ck_assert_int_eq(lookup_expn(lk, "list", &out), -1);
+	ck_assert_int_eq(lookup_vrfy(lk, "list", &out), VRFY_TEMPFAIL);
+	ck_assert_int_eq(lookup_recipient(lk, "list", fwd, sizeof(fwd)), -1);
+}
+END_TEST
+
+START_TEST(test_alias_loop_ends)
+{
+	ck_assert_int_eq(aliases("a: b\nb: a, erin\n"), 0);
+	ck_assert_int_eq(lookup_expn(lk, "a", &out), 1);
+	ck_assert(has("Erin <erin@example.org>"));
+	ck_assert(has("<a@example.org>"));
+}
+END_TEST
+
+START_TEST(test_deep_nesting_is_bounded)
+{
+	char text[4096];
+	size_t n = 0;
+	int i;
+
+	for (i = 0; i < 30; i++)
+		n += (size_t)snprintf(text + n, sizeof(text) - n,
+		    "a%d: a%d\n", i, i + 1);
+	(void)snprintf(text + n, sizeof(text) - n, "a30: bob\n");
+	ck_assert_int_eq(aliases(text), 0);
+	ck_assert_int_eq(lookup_expn(lk, "a0", &out), 1);
+	ck_assert(!shows("bob"));
+	ck_assert_int_eq(lookup_expn(lk, "a25", &out), 1);
+	ck_assert(has("Bob Smith <bob@example.org>"));
+}
+END_TEST
+
+START_TEST(test_programs_files_and_hidden_never_show)
+{
+	ck_assert_int_eq(aliases("postmaster: root\n"
+	    "staff: alice, \\root, daemon, nobody, |/usr/bin/filter -x, "
+	    "/var/spool/archive, \"|/bin/quoted prog\"\n"), 0);
+	ck_assert_int_eq(lookup_expn(lk, "staff", &out), 1);
+	ck_assert(has("Alice Liddell <alice@example.org>"));
+	ck_assert(has("<staff@example.org>"));
+	ck_assert(has("local delivery <staff@example.org>"));
+	ck_assert_uint_eq(out.n, 3);
+	ck_assert(!shows("root") && !shows("daemon") && !shows("nobody"));
+	ck_assert(!shows("/") && !shows("|") && !shows("Daemon Smith"));
+	ck_assert_int_eq(lookup_vrfy(lk, "postmaster", &out), VRFY_ONE);
+	ck_assert_str_eq(out.line[0], "<postmaster@example.org>");
+}
+END_TEST
+
+START_TEST(test_expn_of_a_user_is_not_a_list)
+{
+	ck_assert_int_eq(lookup_expn(lk, "alice", &out), 0);
+	ck_assert_int_eq(lookup_expn(lk, "nosuch", &out), 0);
+}
+END_TEST
+
+/*
+ * The passwd reader and VRFY.
+ */
+
+START_TEST(test_passwd_malformed_lines_are_skipped)
+{
+	static const char text[] = "ok:x:6000:6000:Okay:/:/bin/sh\n"
+				   "short:x:6001\n"
+				   "baduid:x:abc:1::/:/bin/sh\n"
+				   ":x:6002:1::/:/bin/sh\n"
+				   "also:x:6003:6003:Also:/:/bin/sh\n";
+	struct lookup *l = lookup_new();
+
+	ck_assert_int_eq(lookup_add_domain(l, "example.org"), 0);
+	ck_assert_int_eq(lookup_parse_passwd(l, text, sizeof(text) - 1,
+	    "passwd"), 3);
+	ck_assert_int_eq(lookup_vrfy(l, "ok", &out), VRFY_ONE);
+	ck_assert_int_eq(lookup_vrfy(l, "also", &out), VRFY_ONE);
+	ck_assert_int_eq(lookup_vrfy(l, "short", &out), VRFY_NONE);
+	lookup_free(l);
+}
+END_TEST
+
+START_TEST(test_vrfy_user_shows_full_name)
+{
+	ck_assert_int_eq(lookup_vrfy(lk, "alice", &out), VRFY_ONE);
+	ck_assert_str_eq(out.line[0], "Alice Liddell <alice@example.org>");
+	ck_assert_int_eq(lookup_vrfy(lk, "<Alice@Example.ORG>", &out),
+	    VRFY_ONE);
+	ck_assert_int_eq(lookup_vrfy(lk, "erin", &out), VRFY_ONE);
+	ck_assert_str_eq(out.line[0], "Erin <erin@example.org>");
+}
+END_TEST
+
+START_TEST(test_vrfy_full_name_one_or_ambiguous)
+{
+	ck_assert_int_eq(lookup_vrfy(lk, "\"Alice Liddell\"", &out),
+	    VRFY_ONE);
+	ck_assert_int_eq(lookup_vrfy(lk, "Smith", &out), VRFY_AMBIGUOUS);
+	ck_assert_uint_eq(out.n, 2);
+	ck_assert(has("Bob Smith <bob@example.org>"));
+	ck_assert(has("Carol Smith <carol@example.org>"));
+	ck_assert(!shows("daemon")); /* "Daemon Smith" is hidden */
+	ck_assert_int_eq(lookup_vrfy(lk, "Nobody Here", &out), VRFY_NONE);
+}
+END_TEST
+
+START_TEST(test_vrfy_hidden_and_foreign_get_252)
+{
+	ck_assert_int_eq(lookup_vrfy(lk, "root", &out), VRFY_HIDDEN);
+	ck_assert_int_eq(lookup_vrfy(lk, "nobody", &out), VRFY_HIDDEN);
+	ck_assert_int_eq(lookup_vrfy(lk, "bob@example.net", &out),
+	    VRFY_HIDDEN);
+	ck_assert_int_eq(lookup_vrfy(lk, "nosuch@example.org", &out),
+	    VRFY_NONE);
+}
+END_TEST
+
+START_TEST(test_uid_min_decides_who_is_hidden)
+{
+	lookup_set_uid_min(lk, 5002);
+	ck_assert_int_eq(lookup_vrfy(lk, "alice", &out), VRFY_HIDDEN);
+	ck_assert_int_eq(lookup_vrfy(lk, "bob", &out), VRFY_ONE);
+}
+END_TEST
+
+START_TEST(test_alias_to_one_remote_address_forwards)
+{
+	char fwd[256];
+
+	ck_assert_int_eq(aliases("frank: frank@example.net\n"
+	    "both: frank@example.net, alice\n"), 0);
+	ck_assert_int_eq(lookup_recipient(lk, "frank", fwd, sizeof(fwd)), 1);
+	ck_assert_str_eq(fwd, "frank@example.net");
+	ck_assert_int_eq(lookup_vrfy(lk, "frank", &out), VRFY_FORWARD);
+	ck_assert_str_eq(out.line[0], "frank@example.net");
+	ck_assert_int_eq(lookup_recipient(lk, "both", fwd, sizeof(fwd)), 1);
+	ck_assert_str_eq(fwd, "");
+}
+END_TEST
+
+START_TEST(test_recipient_user_postmaster_and_unknown)
+{
+	char fwd[256];
+
+	ck_assert_int_eq(lookup_recipient(lk, "bob", fwd, sizeof(fwd)), 1);
+	ck_assert_int_eq(lookup_recipient(lk, "BOB", fwd, sizeof(fwd)), 1);
+	ck_assert_int_eq(lookup_recipient(lk, "root", fwd, sizeof(fwd)), 1);
+	ck_assert_int_eq(lookup_recipient(lk, "PostMaster", fwd,
+	    sizeof(fwd)), 1);
+	ck_assert_int_eq(lookup_recipient(lk, "\"bob\"", fwd, sizeof(fwd)),
+	    1);
+	ck_assert_int_eq(lookup_recipient(lk, "nosuch", fwd, sizeof(fwd)),
+	    0);
+}
+END_TEST
+
+/*
+ * Domains and networks.
+ */
+
+START_TEST(test_literal_is_local_only_when_it_is_our_address)
+{
+	ck_assert(lookup_domain_is_local(lk, "EXAMPLE.org"));
+	ck_assert(!lookup_domain_is_local(lk, "mx.example.org"));
+	ck_assert(lookup_domain_is_local(lk, "[192.0.2.1]"));
+	ck_assert(lookup_domain_is_local(lk, "[IPv6:::ffff:192.0.2.1]"));
+	ck_assert(!lookup_domain_is_local(lk, "[192.0.2.2]"));
+	lookup_set_local_addr(lk, NULL);
+	ck_assert(!lookup_domain_is_local(lk, "[192.0.2.1]"));
+	lookup_set_local_addr(lk, "2001:db8::1");
+	ck_assert(lookup_domain_is_local(lk,
+	    "[IPv6:2001:db8:0:0:0:0:0:1]"));
+}
+END_TEST
+
+START_TEST(test_relay_nets_match_ipv4_and_ipv6)
+{
+	struct lookup_net nets[3];
+
+	ck_assert_int_eq(lookup_net_parse("192.0.2.0/25", &nets[0]), 0);
+	ck_assert_int_eq(lookup_net_parse("2001:db8::/33", &nets[1]), 0);
+	ck_assert_int_eq(lookup_net_parse("198.51.100.7", &nets[2]), 0);
+	ck_assert(lookup_net_match(nets, 3, "192.0.2.127"));
+	ck_assert(!lookup_net_match(nets, 3, "192.0.2.128"));
+	ck_assert(lookup_net_match(nets, 3, "::ffff:192.0.2.1"));
+	ck_assert(lookup_net_match(nets, 3, "2001:db8:7fff::1"));
+	ck_assert(!lookup_net_match(nets, 3, "2001:db8:8000::1"));
+	ck_assert(lookup_net_match(nets, 3, "198.51.100.7"));
+	ck_assert(!lookup_net_match(nets, 3, "198.51.100.8"));
+	ck_assert(!lookup_net_match(nets, 3, NULL));
+	ck_assert(!lookup_net_match(nets, 3, "not an address"));
+}
+END_TEST
+
+START_TEST(test_bad_relay_nets_are_refused)
+{
+	struct lookup_net net;
+
+	ck_assert_int_eq(lookup_net_parse("192.0.2.0/33", &net), -1);
+	ck_assert_int_eq(lookup_net_parse("2001:db8::/129", &net), -1);
+	ck_assert_int_eq(lookup_net_parse("192.0.2.0/", &net), -1);
+	ck_assert_int_eq(lookup_net_parse("192.0.2/24", &net), -1);
+	ck_assert_int_eq(lookup_net_parse("example.org/24", &net), -1);
+	ck_assert_int_eq(lookup_net_parse("10.0.0.0/-1", &net), -1);
+}
+END_TEST
+
+Suite *
+lookup_suite(void)
+{
+	Suite *s = suite_create("lookup");
+	TCase *tc;
+
+	tc = tcase_create("aliases");
+	tcase_set_timeout(tc, 5);
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, test_continuation_lines_join_their_entry);
+	tcase_add_test(tc, test_comments_and_blank_lines_are_skipped);
+	tcase_add_test(tc, test_quoted_member_keeps_its_comma);
+	tcase_add_test(tc, test_alias_names_are_case_insensitive);
+	tcase_add_test(tc, test_malformed_lines_are_counted_and_skipped);
+	tcase_add_test(tc, test_nul_byte_line_is_malformed);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("expansion");
+	tcase_set_timeout(tc, 5);
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, test_include_lists_are_expanded);
+	tcase_add_test(tc, test_unreadable_include_cannot_tell);
+	tcase_add_test(tc, test_alias_loop_ends);
+	tcase_add_test(tc, test_deep_nesting_is_bounded);
+	tcase_add_test(tc, test_programs_files_and_hidden_never_show);
+	tcase_add_test(tc, test_expn_of_a_user_is_not_a_list);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("users");
+	tcase_set_timeout(tc, 5);
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, test_passwd_malformed_lines_are_skipped);
+	tcase_add_test(tc, test_vrfy_user_shows_full_name);
+	tcase_add_test(tc, test_vrfy_full_name_one_or_ambiguous);
+	tcase_add_test(tc, test_vrfy_hidden_and_foreign_get_252);
+	tcase_add_test(tc, test_uid_min_decides_who_is_hidden);
+	tcase_add_test(tc, test_alias_to_one_remote_address_forwards);
+	tcase_add_test(tc, test_recipient_user_postmaster_and_unknown);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("networks");
+	tcase_set_timeout(tc, 5);
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, test_literal_is_local_only_when_it_is_our_address);
+	tcase_add_test(tc, test_relay_nets_match_ipv4_and_ipv6);
+	tcase_add_test(tc, test_bad_relay_nets_are_refused);
+	suite_add_tcase(s, tc);
+	return s;
+}
