@@ -431,14 +431,14 @@ store_close(struct store *st, const struct envelope *env,
 
 	memset(&job, 0, sizeof(job));
 	if (st->error != 0) {
-		log_event(LOG_ERR, "event=store_failed error=\"%s\"",
+		log_event(LOG_ERR, "event=store_failed error=%s",
 		    strerror(st->error));
 		store_abort(st);
 		return R_STORAGE;
 	}
 	if (lseek(st->fd, 0, SEEK_SET) < 0 || job_make(&job, env, command) < 0 ||
 	    pipe2(out, O_CLOEXEC) < 0 || pipe2(err, O_CLOEXEC) < 0) {
-		log_event(LOG_ERR, "event=delivery_setup error=\"%s\"",
+		log_event(LOG_ERR, "event=delivery_setup error=%s",
 		    strerror(errno));
 		goto done;
 	}
@@ -474,18 +474,20 @@ store_close(struct store *st, const struct envelope *env,
 	(void)close(err[1]);
 	out[1] = err[1] = -1;
 	if (e != 0) {
-		log_event(LOG_ERR, "event=delivery_spawn command=\"%s\" error=\"%s\"",
+		log_event(LOG_ERR, "event=delivery_spawn command=%s error=%s",
 		    job.argv[0], strerror(e));
 		goto done;
 	}
 	status = wait_job(pid, out[0], err[0], timeout, text, sizeof(text));
 	verdict = status_reply(status);
-	if (verdict != R_QUEUED)
+	if (verdict != R_QUEUED && WIFEXITED(status))
 		log_event(LOG_WARNING,
-		    "event=delivery_failed %s=%d stderr=\"%s\"",
-		    WIFEXITED(status) ? "exit" : "signal",
-		    WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status),
-		    text);
+		    "event=delivery_failed exit=%d stderr=%s",
+		    WEXITSTATUS(status), text);
+	else if (verdict != R_QUEUED)
+		log_event(LOG_WARNING,
+		    "event=delivery_failed signal=%d stderr=%s",
+		    WTERMSIG(status), text);
 done:
 	job_free(&job);
 	for (e = 0; e < 2; e++) {

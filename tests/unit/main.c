@@ -16,6 +16,7 @@ main(void)
 	sr = srunner_create(session_suite());
 	srunner_add_suite(sr, reply_suite());
 	srunner_add_suite(sr, store_suite());
+	srunner_add_suite(sr, log_suite());
 	/* The tests change the environment, signals and descriptors. */
 	srunner_set_fork_status(sr, CK_FORK);
 	srunner_run_all(sr, CK_NORMAL);
