@@ -104,7 +104,8 @@ conv(const char **f, va_list *ap, char *out, size_t size)
 	int n = 0;
 
 	if (strncmp(s, "llu", 3) == 0) {
-		n = snprintf(out, size, "%llu", va_arg(*ap, unsigned long long));
+		n = snprintf(
+		    out, size, "%llu", va_arg(*ap, unsigned long long));
 		s += 3;
 	} else if (strncmp(s, "zu", 2) == 0) {
 		n = snprintf(out, size, "%zu", va_arg(*ap, size_t));
@@ -206,7 +207,8 @@ escape(struct buf *b, const char *v, int quote)
 
 			if (s[i] >= ' ' && s[i] != 127)
 				(void)put(b, v + i, 1);
-			else if (snprintf(hex, sizeof(hex), "\\x%02x", s[i]) == 4)
+			else if (snprintf(hex, sizeof(hex), "\\x%02x", s[i]) ==
+			         4)
 				(void)put(b, hex, 4);
 		}
 		return;
@@ -330,7 +332,8 @@ journal(int level, const struct rec *r, const char *line, size_t len)
 		(void)put(&b, "=", 1);
 		escape(&b, r->val[i], 0);
 		if (!b.cut)
-			iov[n++] = (struct iovec){ store + start, b.len - start };
+			iov[n++] =
+			    (struct iovec){ store + start, b.len - start };
 	}
 	return log_sendv(iov, (int)n);
 }

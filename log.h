@@ -12,7 +12,7 @@
 
 /* Where the lines go; main decides once, before the session. */
 enum log_sink {
-	LOG_SINK_OFF,	  /* stderr is closed */
+	LOG_SINK_OFF,     /* stderr is closed */
 	LOG_SINK_STDERR,  /* "<6>event=..." lines */
 	LOG_SINK_JOURNAL, /* stderr is the journal: sd_journal_sendv() */
 	LOG_SINK_SYSLOG,  /* stderr is the client: syslog(3), LOG_MAIL */

@@ -14,10 +14,11 @@ START_TEST(test_log_plain_values_stay_bare)
 {
 	char buf[256];
 
-	log_line(buf, sizeof(buf), "event=message from=<%s> rcpts=%zu size=%llu",
-	    "a@example.org", (size_t)2, 22ULL);
-	ck_assert_str_eq(buf,
-	    "event=message from=<a@example.org> rcpts=2 size=22");
+	log_line(buf, sizeof(buf),
+	    "event=message from=<%s> rcpts=%zu size=%llu", "a@example.org",
+	    (size_t)2, 22ULL);
+	ck_assert_str_eq(
+	    buf, "event=message from=<a@example.org> rcpts=2 size=22");
 }
 END_TEST
 
@@ -27,8 +28,8 @@ START_TEST(test_log_space_and_quote_are_quoted)
 
 	log_line(buf, sizeof(buf), "event=message from=<%s> status=%d",
 	    "\"a b\\\"c\"@x", 250);
-	ck_assert_str_eq(buf,
-	    "event=message from=\"<\\\"a b\\\\\\\"c\\\"@x>\" status=250");
+	ck_assert_str_eq(
+	    buf, "event=message from=\"<\\\"a b\\\\\\\"c\\\"@x>\" status=250");
 }
 END_TEST
 
@@ -36,8 +37,10 @@ START_TEST(test_log_control_and_8bit_are_escaped)
 {
 	char buf[256];
 
-	log_line(buf, sizeof(buf), "event=x helo=%s", "a\r\nevent=forged\xc3\xa9");
-	ck_assert_str_eq(buf, "event=x helo=\"a\\x0d\\x0aevent=forged\\xc3\\xa9\"");
+	log_line(
+	    buf, sizeof(buf), "event=x helo=%s", "a\r\nevent=forged\xc3\xa9");
+	ck_assert_str_eq(
+	    buf, "event=x helo=\"a\\x0d\\x0aevent=forged\\xc3\\xa9\"");
 }
 END_TEST
 
