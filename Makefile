@@ -5,6 +5,7 @@
 PREFIX ?= /usr/local
 SBINDIR ?= $(PREFIX)/sbin
 MANDIR ?= $(PREFIX)/share/man
+LIBEXECDIR ?= $(PREFIX)/libexec
 PKG_CONFIG ?= pkg-config
 SYSTEMDUNITDIR ?= $(shell $(PKG_CONFIG) --variable=systemdsystemunitdir \
 	systemd 2>/dev/null || echo $(PREFIX)/lib/systemd/system)
@@ -82,14 +83,31 @@ run: $(BIN)
 		--hostname localhost --any-recipient --relay-net 127.0.0.1 \
 		-- ./examples/deliver-maildir Maildir
 
+# The units name /usr/local/sbin and /usr/local/libexec; install puts in
+# SBINDIR and LIBEXECDIR instead.
+UNIT_SED = -e 's,/usr/local/sbin/,$(SBINDIR)/,g' \
+	-e 's,/usr/local/libexec/,$(LIBEXECDIR)/,g'
+
 install: $(BIN)
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man8 \
-		$(DESTDIR)$(SYSTEMDUNITDIR)
+		$(DESTDIR)$(LIBEXECDIR) $(DESTDIR)$(SYSTEMDUNITDIR)
 	install -m 755 $(BIN) $(DESTDIR)$(SBINDIR)/smtpd
+	install -m 755 examples/deliver-maildir examples/deliver-lda \
+		$(DESTDIR)$(LIBEXECDIR)
 	install -m 644 man/smtpd.8 $(DESTDIR)$(MANDIR)/man8/smtpd.8
+	sed $(UNIT_SED) units/smtpd.socket \
+		>$(DESTDIR)$(SYSTEMDUNITDIR)/smtpd.socket
+	sed $(UNIT_SED) units/smtpd@.service \
+		>$(DESTDIR)$(SYSTEMDUNITDIR)/smtpd@.service
+	chmod 644 $(DESTDIR)$(SYSTEMDUNITDIR)/smtpd.socket \
+		$(DESTDIR)$(SYSTEMDUNITDIR)/smtpd@.service
 
 uninstall:
-	rm -f $(DESTDIR)$(SBINDIR)/smtpd $(DESTDIR)$(MANDIR)/man8/smtpd.8
+	rm -f $(DESTDIR)$(SBINDIR)/smtpd $(DESTDIR)$(MANDIR)/man8/smtpd.8 \
+		$(DESTDIR)$(LIBEXECDIR)/deliver-maildir \
+		$(DESTDIR)$(LIBEXECDIR)/deliver-lda \
+		$(DESTDIR)$(SYSTEMDUNITDIR)/smtpd.socket \
+		$(DESTDIR)$(SYSTEMDUNITDIR)/smtpd@.service
 
 clean:
 	rm -rf build build-san smtpd

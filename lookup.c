@@ -202,8 +202,8 @@ slurp(const char *path, size_t *len)
 static void
 malformed(const char *file, unsigned line, const char *why)
 {
-	log_event(LOG_WARNING, "event=lookup_malformed file=%s line=%u "
-	    "reason=\"%s\"", file, line, why);
+	log_event(LOG_WARNING, "event=lookup_malformed file=%s line=%u reason=%s",
+	    file, line, why);
 }
 
 /* next_line - the line at *p (without its LF) and where the next begins. */
@@ -822,8 +822,8 @@ expand_include(const struct lookup *lk, struct expansion *ex,
 	if (ex->depth >= ALIAS_DEPTH_MAX)
 		return 0;
 	if ((buf = slurp(file, &len)) == NULL) {
-		log_event(LOG_WARNING, "event=lookup_failed what=include "
-		    "error=\"%s\"", strerror(errno));
+		log_event(LOG_WARNING, "event=lookup_failed what=include error=%s",
+		    strerror(errno));
 		return -1;
 	}
 	ex->depth++;
@@ -906,8 +906,8 @@ expand_alias(const struct lookup *lk, struct expansion *ex,
 	size_t i;
 
 	if (ex->depth >= ALIAS_DEPTH_MAX) {
-		log_event(LOG_WARNING, "event=lookup_failed what=alias "
-		    "error=\"nested deeper than %d\"", ALIAS_DEPTH_MAX);
+		log_event(LOG_WARNING, "event=lookup_failed what=alias error=%s",
+		    "nested too deep");
 		return 0;
 	}
 	ex->stack[ex->depth++] = a;

@@ -1109,7 +1109,7 @@ cmd_data(struct session *s, char *arg, size_t len)
 	(void)arg;
 	(void)len;
 	if (store_open(&st, s->cfg->tmpdir) < 0) {
-		log_event(LOG_ERR, "event=store_open error=\"%s\"",
+		log_event(LOG_ERR, "event=store_open error=%s",
 		    strerror(errno));
 		say(s, R_STORAGE, NULL);
 		return;
@@ -1139,9 +1139,10 @@ cmd_data(struct session *s, char *arg, size_t len)
 		    s->cfg->delivery_timeout, &v);
 	}
 	log_event(LOG_INFO,
-	    "event=message from=<%s> rcpts=%zu size=%llu mode=%s status=%d",
+	    "event=message from=<%s> rcpts=%zu size=%llu mode=%s helo=%s "
+	    "status=%d",
 	    s->sender.addr, s->nrcpts, (unsigned long long)u.size, s->mode,
-	    reply_get(v.id)->code);
+	    s->helo, reply_get(v.id)->code);
 	reply_as(&s->out, v.id, v.status, v.text);
 	transaction_clear(s);
 	/* SIGTERM while the command ran: it was waited for and answered. */
@@ -1430,7 +1431,7 @@ session_run(const struct config *cfg)
 	/* The session holds a 64 KiB input buffer: not for the stack, and
 	 * not worth zeroing on every connection. */
 	if ((s = malloc(sizeof(*s))) == NULL) {
-		log_event(LOG_ERR, "event=internal error=\"%s\"",
+		log_event(LOG_ERR, "event=internal error=%s",
 		    strerror(errno));
 		return EXIT_INTERNAL;
 	}

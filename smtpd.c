@@ -101,7 +101,11 @@ fd_is_socket(int fd)
 	return fstat(fd, &st) == 0 && S_ISSOCK(st.st_mode);
 }
 
-/* stderr_is_client - under inetd fd 2 is the connection itself. */
+/*
+ * stderr_is_client - under inetd, and under systemd with
+ * StandardInput=socket and no StandardError=, fd 2 is the connection
+ * itself.  1 also when fd 2 is closed: there is nowhere to write.
+ */
 static int
 stderr_is_client(int conn)
 {
@@ -124,10 +128,15 @@ fail(const char *hostname, int status, const char *why, const char *what)
 	struct out o;
 
 	/* Under inetd stderr is the client: it gets only the 421. */
-	if (!stderr_is_client(STDIN_FILENO))
+	if (!stderr_is_client(STDIN_FILENO)) {
 		fprintf(stderr, "smtpd: %s%s%s%s\n", why, what ? ": " : "",
 		    what ? what : "",
 		    status == EXIT_USAGE ? " (see smtpd --help)" : "");
+	} else {
+		openlog("smtpd", LOG_PID, LOG_MAIL);
+		syslog(LOG_ERR, "%s%s%s", why, what ? ": " : "",
+		    what ? what : "");
+	}
 	reply_init(&o, STDOUT_FILENO, 5);
 	reply(&o, R_SHUTDOWN, hostname);
 	(void)reply_flush(&o);
@@ -192,6 +201,19 @@ fqdn(void)
 	return valid_hostname(name) ? name : "localhost";
 }
 
+#ifdef HAVE_LIBSYSTEMD
+/* libsystemd - loaded once, and only by the two paths that use it. */
+static void *
+libsystemd(void)
+{
+	static void *lib;
+
+	if (lib == NULL)
+		lib = dlopen("libsystemd.so.0", RTLD_NOW | RTLD_LOCAL);
+	return lib;
+}
+#endif
+
 /*
  * connection - the descriptor of the client's connection: the socket
  * systemd passed (LISTEN_FDS), else stdin.  libsystemd is loaded only
@@ -205,7 +227,7 @@ connection(const char **why)
 		return STDIN_FILENO;
 #ifdef HAVE_LIBSYSTEMD
 	{
-		void *lib = dlopen("libsystemd.so.0", RTLD_NOW | RTLD_LOCAL);
+		void *lib = libsystemd();
 		int (*listen_fds)(int);
 		int (*is_socket)(int, int, int, int);
 
@@ -259,26 +281,47 @@ sockaddr_text(const struct sockaddr_storage *ss, char *buf, size_t size)
 	return NULL;
 }
 
+/* sockaddr_port - the port in ss as text, or NULL. */
+static const char *
+sockaddr_port(const struct sockaddr_storage *ss, char *buf, size_t size)
+{
+	unsigned port;
+
+	if (ss->ss_family == AF_INET)
+		port = ntohs(((const struct sockaddr_in *)ss)->sin_port);
+	else if (ss->ss_family == AF_INET6)
+		port = ntohs(((const struct sockaddr_in6 *)ss)->sin6_port);
+	else
+		return NULL;
+	return snprintf(buf, size, "%u", port) > 0 ? buf : NULL;
+}
+
 /*
- * addresses - the client's address and ours: from the launcher
- * (tcpserver's TCPREMOTEIP and TCPLOCALIP, systemd's REMOTE_ADDR), else
- * from the socket; NULL when the connection is a pipe.
+ * addresses - the client's address and port, and ours: from the launcher
+ * (tcpserver's TCPREMOTEIP, TCPREMOTEPORT and TCPLOCALIP, systemd's
+ * REMOTE_ADDR and REMOTE_PORT), else from the socket; NULL when the
+ * connection is a pipe.  The port is only logged.
  */
 static void
-addresses(struct config *cfg)
+addresses(struct config *cfg, const char **port)
 {
 	static char peer_buf[INET6_ADDRSTRLEN], local_buf[INET6_ADDRSTRLEN];
+	static char port_buf[8];
 	struct sockaddr_storage ss;
 	socklen_t len = sizeof(ss);
 	const char *a;
 
-	if ((a = getenv("TCPREMOTEIP")) != NULL ||
-	    (a = getenv("REMOTE_ADDR")) != NULL) {
+	if ((a = getenv("TCPREMOTEIP")) != NULL) {
 		cfg->peer_addr = a;
 		cfg->peer_host = getenv("TCPREMOTEHOST");
+		*port = getenv("TCPREMOTEPORT");
+	} else if ((a = getenv("REMOTE_ADDR")) != NULL) {
+		cfg->peer_addr = a;
+		*port = getenv("REMOTE_PORT");
 	} else if (getpeername(cfg->in_fd, (struct sockaddr *)&ss, &len) ==
 	    0) {
 		cfg->peer_addr = sockaddr_text(&ss, peer_buf, sizeof(peer_buf));
+		*port = sockaddr_port(&ss, port_buf, sizeof(port_buf));
 	}
 	len = sizeof(ss);
 	if ((a = getenv("TCPLOCALIP")) != NULL)
@@ -317,6 +360,54 @@ load(struct lookup *lk, const char *hostname, const char *passwd,
 		    aliases ? aliases : DEFAULT_ALIASES);
 }
 
+/*
+ * stderr_is_journal - JOURNAL_STREAM is "device:inode" of the stream
+ * systemd connected to fd 2; a child whose fd 2 was redirected inherits
+ * the variable, hence the check.
+ */
+static int
+stderr_is_journal(void)
+{
+	const char *js = getenv("JOURNAL_STREAM");
+	unsigned long long dev, ino;
+	struct stat st;
+	char end;
+
+	if (js == NULL || sscanf(js, "%llu:%llu%c", &dev, &ino, &end) != 2 ||
+	    fstat(STDERR_FILENO, &st) < 0)
+		return 0;
+	return (unsigned long long)st.st_dev == dev &&
+	    (unsigned long long)st.st_ino == ino;
+}
+
+/*
+ * log_start - where the log goes: syslog when fd 2 is the client, the
+ * journal (libsystemd loaded for it, and only then) when fd 2 is the
+ * journal, else stderr.
+ */
+static void
+log_start(int conn)
+{
+	struct stat st;
+	log_sendv_fn sendv = NULL;
+
+	if (fstat(STDERR_FILENO, &st) < 0) {
+		log_init(LOG_SINK_OFF, NULL);
+	} else if (stderr_is_client(conn)) {
+		log_init(LOG_SINK_SYSLOG, NULL);
+	} else if (stderr_is_journal()) {
+#ifdef HAVE_LIBSYSTEMD
+		void *lib = libsystemd();
+
+		if (lib != NULL)
+			*(void **)&sendv = dlsym(lib, "sd_journal_sendv");
+#endif
+		log_init(LOG_SINK_JOURNAL, sendv);
+	} else {
+		log_init(LOG_SINK_STDERR, NULL);
+	}
+}
+
 int
 main(int argc, char **argv)
 {
@@ -331,7 +422,7 @@ main(int argc, char **argv)
 		.command = default_command,
 		.term_fd = -1,
 	};
-	const char *bad = NULL, *why = NULL, *sync = "auto";
+	const char *bad = NULL, *why = NULL, *sync = "auto", *port = NULL;
 	const char *passwd = NULL, *aliases = NULL;
 	struct lookup *lk = lookup_new();
 	struct lookup_net *nets = calloc((size_t)argc, sizeof(*nets));
@@ -471,14 +562,17 @@ main(int argc, char **argv)
 	cfg.out_fd = cfg.in_fd == STDIN_FILENO ? STDOUT_FILENO : cfg.in_fd;
 	cfg.sync_check = strcmp(sync, "on") == 0 ||
 	    (strcmp(sync, "auto") == 0 && fd_is_socket(cfg.in_fd));
-	addresses(&cfg);
+	addresses(&cfg, &port);
 	lookup_set_local_addr(lk, cfg.local_addr);
 	cfg.trusted = trusted(cfg.peer_addr, nets, nnets);
 	cfg.lookup = lk;
-	log_init(!stderr_is_client(cfg.in_fd));
+	log_start(cfg.in_fd);
 	load(lk, cfg.hostname, passwd, aliases);
-	log_event(LOG_INFO, "event=session_start peer=%s",
-	    cfg.peer_addr ? cfg.peer_addr : "unknown");
+	log_event(LOG_INFO,
+	    "event=session_start peer=%s peer_port=%s peer_host=%s local=%s",
+	    cfg.peer_addr ? cfg.peer_addr : "unknown", port ? port : "",
+	    cfg.peer_host ? cfg.peer_host : "",
+	    cfg.local_addr ? cfg.local_addr : "");
 	status = session_run(&cfg);
 	log_event(LOG_INFO, "event=session_end status=%d", status);
 	lookup_free(lk);

@@ -477,7 +477,7 @@ store_close(struct store *st, const struct envelope *env,
 	v->id = R_DELIVERY_NOT_STARTED;
 	v->status[0] = v->text[0] = '\0';
 	if (st->error != 0) {
-		log_event(LOG_ERR, "event=store_failed error=\"%s\"",
+		log_event(LOG_ERR, "event=store_failed error=%s",
 		    strerror(st->error));
 		store_abort(st);
 		v->id = R_STORAGE;
@@ -485,7 +485,7 @@ store_close(struct store *st, const struct envelope *env,
 	}
 	if (lseek(st->fd, 0, SEEK_SET) < 0 || job_make(&job, env, command) < 0 ||
 	    pipe2(out, O_CLOEXEC) < 0 || pipe2(err, O_CLOEXEC) < 0) {
-		log_event(LOG_ERR, "event=delivery_setup error=\"%s\"",
+		log_event(LOG_ERR, "event=delivery_setup error=%s",
 		    strerror(errno));
 		goto done;
 	}
@@ -521,7 +521,7 @@ store_close(struct store *st, const struct envelope *env,
 	(void)close(err[1]);
 	out[1] = err[1] = -1;
 	if (e != 0) {
-		log_event(LOG_ERR, "event=delivery_spawn command=\"%s\" error=\"%s\"",
+		log_event(LOG_ERR, "event=delivery_spawn command=%s error=%s",
 		    job.argv[0], strerror(e));
 		goto done;
 	}
@@ -529,12 +529,13 @@ store_close(struct store *st, const struct envelope *env,
 	    sizeof(err_line), &timed_out);
 	v->id = status_reply(status, timed_out);
 	words(v, out_line, err_line);
-	if (v->id != R_QUEUED)
+	if (v->id != R_QUEUED && WIFEXITED(status))
+		log_event(LOG_WARNING, "event=delivery_failed exit=%d stderr=%s",
+		    WEXITSTATUS(status), err_line);
+	else if (v->id != R_QUEUED)
 		log_event(LOG_WARNING,
-		    "event=delivery_failed %s=%d stderr=\"%s\"",
-		    WIFEXITED(status) ? "exit" : "signal",
-		    WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status),
-		    err_line);
+		    "event=delivery_failed signal=%d stderr=%s",
+		    WTERMSIG(status), err_line);
 done:
 	job_free(&job);
 	for (e = 0; e < 2; e++) {

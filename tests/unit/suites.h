@@ -12,5 +12,6 @@ Suite *session_suite(void);
 Suite *reply_suite(void);
 Suite *store_suite(void);
 Suite *lookup_suite(void);
+Suite *log_suite(void);
 
 #endif
