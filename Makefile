@@ -69,6 +69,8 @@ check-plain: $(BIN) $(B)/unit/run
 	tests/run-sessions $(BIN)
 	tests/sessions-timed $(BIN)
 	tests/sync-check $(BIN)
+	tests/faults $(BIN)
+	tests/kill-random $(BIN)
 	tests/deliver-tty
 
 # Installs what the build and the tests need (Debian), if it is missing.

@@ -14,6 +14,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <spawn.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
@@ -388,11 +389,22 @@ open_pidfd(pid_t pid)
 #endif
 }
 
+static int64_t
+now_ms(void)
+{
+	struct timespec ts;
+
+	(void)clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 /*
  * wait_job - read the command's stdout and stderr until it exits or its
  * time is up, then reap it; keep the first line of each.  Returns its
- * wait status; on timeout the command's process group is killed and
- * *timed_out set.
+ * wait status.  When the time is up and the command still runs, its
+ * process group is killed and *timed_out set; a command that exited in
+ * time is never called late, whatever order its pipes and its exit are
+ * seen in.
  */
 static int
 wait_job(pid_t pid, int out_fd, int err_fd, int timeout, char *out,
@@ -400,21 +412,25 @@ wait_job(pid_t pid, int out_fd, int err_fd, int timeout, char *out,
 {
 	struct pollfd pfd[3];
 	size_t olen = 0, elen = 0;
-	int status = 0, pidfd = open_pidfd(pid), open_pipes = 2;
-	time_t deadline = time(NULL) + timeout;
+	int status = 0, pidfd = open_pidfd(pid), open_pipes = 2, reaped = 0;
+	int64_t deadline = now_ms() + (int64_t)timeout * 1000;
 
 	pfd[0] = (struct pollfd){ .fd = out_fd, .events = POLLIN };
 	pfd[1] = (struct pollfd){ .fd = err_fd, .events = POLLIN };
 	pfd[2] = (struct pollfd){ .fd = pidfd, .events = POLLIN };
 	for (;;) {
-		time_t left = deadline - time(NULL);
-		int r, exited = 0;
+		int64_t left = deadline - now_ms();
+		int r;
 
 		/* XXX: without pidfd_open (Linux < 5.3) a command that
 		 * closed its pipes is waited for without a time limit. */
 		if (open_pipes == 0 && pidfd < 0)
 			break;
 		if (left <= 0) {
+			if (waitpid(pid, &status, WNOHANG) == pid) {
+				reaped = 1; /* it had exited: not late */
+				break;
+			}
 			(void)kill(-pid, SIGKILL);
 			*timed_out = 1;
 			log_event(LOG_WARNING,
@@ -422,13 +438,11 @@ wait_job(pid_t pid, int out_fd, int err_fd, int timeout, char *out,
 			    (int)pid, timeout);
 			break;
 		}
-		r = poll(pfd, 3, (int)(left > 60 ? 60000 : left * 1000));
+		r = poll(pfd, 3, (int)(left > 60000 ? 60000 : left));
 		if (r < 0 && errno != EINTR)
 			break;
 		if (r <= 0)
 			continue;
-		if (pfd[2].revents != 0)
-			exited = 1;
 		if (pfd[0].revents != 0 &&
 		    collect(out_fd, out, size, &olen) == 0) {
 			pfd[0].fd = -1;
@@ -440,7 +454,7 @@ wait_job(pid_t pid, int out_fd, int err_fd, int timeout, char *out,
 			open_pipes--;
 		}
 		/* Exited: what it wrote is in the pipes already. */
-		if (exited) {
+		if (pfd[2].revents != 0) {
 			if (pfd[0].fd >= 0)
 				(void)collect(out_fd, out, size, &olen);
 			if (pfd[1].fd >= 0)
@@ -450,7 +464,7 @@ wait_job(pid_t pid, int out_fd, int err_fd, int timeout, char *out,
 	}
 	if (pidfd >= 0)
 		(void)close(pidfd);
-	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+	while (!reaped && waitpid(pid, &status, 0) < 0 && errno == EINTR)
 		;
 	return status;
 }
