@@ -59,6 +59,8 @@ static const struct {
 	{ "lookup_failed",   "f9a21f565a254226964cc941f7c120b0" },
 	{ "out_of_sync",     "a20b2a3877684e6b8f43fc020aecd992" },
 	{ "http_refused",    "61ebb1dec5dc44cb9ba180918e952257" },
+	{ "turn",            "47bb1faedb1c4e24a9946489898ab2d3" },
+	{ "turn_failed",     "e3166efe0d634c7ba4b603bdc6b458f6" },
 };
 
 /* Journal field names that are not SMTP_ and the key in capitals. */

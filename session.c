@@ -127,7 +127,7 @@ static const struct command commands[] = {
 	{ "HELP", ST_ANY,             ARG_OPT,  0,    cmd_help, "HELP [<command>]", "this help" },
 	{ "VRFY", ST_ANY,             ARG_REQ,  SYNC, cmd_vrfy, "VRFY <user>", "verify a user name" },
 	{ "EXPN", ST_ANY,             ARG_REQ,  SYNC, cmd_expn, "EXPN <list>", "expand a mailing list" },
-	{ "TURN", ST_ANY,             ARG_NONE, SYNC, cmd_turn, "TURN", "swap roles (refused, RFC 5321 F.1)" },
+	{ "TURN", ST_ANY,             ARG_NONE, SYNC, cmd_turn, "TURN", "swap roles (trusted clients, with --turn)" },
 };
 /* clang-format on */
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
@@ -1325,13 +1325,57 @@ cmd_expn(struct session *s, char *arg, size_t len)
 	}
 }
 
+/*
+ * give_back - return the input we read but did not use to the
+ * connection, so that what TURN starts reads it; 0, or -1 if it cannot
+ * be done (a pipe or socket with input already waiting).
+ */
+static int
+give_back(struct session *s)
+{
+	off_t n = (off_t)(s->w - s->r);
+
+	if (n == 0)
+		return 0;
+	if (lseek(s->cfg->in_fd, -n, SEEK_CUR) < 0)
+		return -1;
+	s->r = s->w;
+	return 0;
+}
+
 static void
 cmd_turn(struct session *s, char *arg, size_t len)
 {
 	(void)arg;
 	(void)len;
-	/* RFC 5321 appendix F.1: TURN hands mail to whoever asks. */
-	say(s, R_NOT_AVAILABLE, "TURN");
+	/*
+	 * RFC 5321 appendix F.1: TURN hands the mail queued for the client
+	 * to whoever asks, so it is only for trusted clients (RELAYCLIENT,
+	 * --relay-net), and only when --turn names what to run.
+	 */
+	if (s->cfg->turn == NULL || !s->cfg->trusted) {
+		say(s, R_NOT_AVAILABLE, "TURN");
+		return;
+	}
+	if (s->state != ST_READY) {
+		say(s, R_TURN_NOT_NOW, NULL);
+		return;
+	}
+	if (give_back(s) < 0) {
+		reply(&s->out, R_OUT_OF_SYNC, s->cfg->hostname);
+		s->done = 1;
+		return;
+	}
+	reply(&s->out, R_TURNING, NULL);
+	log_event(LOG_INFO, "event=turn helo=%s command=%s", s->helo,
+	    s->cfg->turn[0]);
+	if (reply_flush(&s->out) == 0)
+		(void)store_turn(s->cfg->turn, s->cfg->in_fd, s->cfg->out_fd,
+		    s->helo);
+	/* Still here: nothing was started; the client must not wait. */
+	log_event(LOG_ERR, "event=turn_failed error=%s", strerror(errno));
+	reply(&s->out, R_TURN_FAILED, s->cfg->hostname);
+	s->done = 1;
 }
 
 /* wrong_state - the 503 (or 554) for a command not allowed now. */

@@ -36,6 +36,7 @@ struct config {
 	const char *local_addr;	/* our address on the connection, or NULL */
 	const struct lookup *lookup; /* users, aliases, local domains */
 	int trusted;		/* RELAYCLIENT, or the peer in a --relay-net */
+	char **turn;		/* --turn: argv for TURN, or NULL */
 	int any_recipient;	/* every local part of a local domain is ours */
 	int no_vrfy;		/* VRFY answers 252 */
 	int no_expn;		/* EXPN answers 502 */

@@ -40,6 +40,7 @@ enum {
 	OPT_ANY_RECIPIENT = 256,
 	OPT_NO_VRFY,
 	OPT_NO_EXPN,
+	OPT_TURN,
 };
 
 static const struct option options[] = {
@@ -59,6 +60,7 @@ static const struct option options[] = {
 	{ "any-recipient", no_argument, NULL, OPT_ANY_RECIPIENT },
 	{ "no-vrfy", no_argument, NULL, OPT_NO_VRFY },
 	{ "no-expn", no_argument, NULL, OPT_NO_EXPN },
+	{ "turn", required_argument, NULL, OPT_TURN },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
 	{ NULL, 0, NULL, 0 },
@@ -69,7 +71,8 @@ static const char usage[] =
     "[-T seconds] [-b reject|normalize]\n"
     "             [-S seconds] [-m bytes] [-y auto|on|off] [-p file] "
     "[-a file] [-d domain]\n"
-    "             [-R cidr] [--any-recipient] [--no-vrfy] [--no-expn]\n"
+    "             [-R cidr] [--any-recipient] [--no-vrfy] [--no-expn] "
+    "[--turn program]\n"
     "             [--] [command [argument ...]]\n";
 
 static const char help[] =
@@ -89,6 +92,7 @@ static const char help[] =
     "  -R, --relay-net CIDR         clients that may relay (repeatable)\n"
     "      --any-recipient          take every local part of our domains\n"
     "      --no-vrfy, --no-expn     turn VRFY (252) or EXPN (502) off\n"
+    "      --turn 'PROGRAM [ARG...]'  what TURN runs, for trusted clients\n"
     "  -h, --help, -V, --version\n"
     "The command (default: /usr/sbin/sendmail -oi -f %F --) gets the\n"
     "message on stdin; %F is the sender, %% is %, recipients follow.\n";
@@ -332,6 +336,31 @@ addresses(struct config *cfg, const char **port)
 }
 
 /*
+ * words - s split at spaces into a NULL-terminated argv (no shell, no
+ * quoting), in one allocation that free() releases; NULL if there is no
+ * word or no memory.
+ */
+static char **
+words(const char *s)
+{
+	size_t n = 0, i, len = strlen(s);
+	char **argv, *copy, *w, *save = NULL;
+
+	for (i = 0; i < len; i++)
+		n += s[i] != ' ' && (i == 0 || s[i - 1] == ' ');
+	if (n == 0 ||
+	    (argv = malloc((n + 1) * sizeof(*argv) + len + 1)) == NULL)
+		return NULL;
+	copy = (char *)(argv + n + 1);
+	memcpy(copy, s, len + 1);
+	for (i = 0, w = strtok_r(copy, " ", &save); w != NULL;
+	    w = strtok_r(NULL, " ", &save))
+		argv[i++] = w;
+	argv[i] = NULL;
+	return argv;
+}
+
+/*
  * trusted - may this client relay?  RELAYCLIENT in the environment, as
  * tcprules sets it per client (its value, even empty, is ignored), or
  * its address inside a --relay-net.  Asked once, for the whole session.
@@ -528,6 +557,10 @@ main(int argc, char **argv)
 		case OPT_NO_EXPN:
 			cfg.no_expn = 1;
 			break;
+		case OPT_TURN:
+			if ((cfg.turn = words(optarg)) == NULL)
+				bad = "--turn";
+			break;
 		case 'h':
 			fputs(usage, stdout);
 			fputs(help, stdout);
@@ -577,5 +610,6 @@ main(int argc, char **argv)
 	log_event(LOG_INFO, "event=session_end status=%d", status);
 	lookup_free(lk);
 	free(nets);
+	free(cfg.turn);
 	return status;
 }

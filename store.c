@@ -560,3 +560,30 @@ done:
 	}
 	store_abort(st);
 }
+
+/*
+ * store_turn - hand the connection itself to argv (TURN): the connection
+ * becomes its stdin and stdout, SMTP_HELO names the client, and it runs
+ * in our place, with no other descriptor and no signal blocked.  Returns
+ * only on failure, -1 with errno set.
+ */
+int
+store_turn(char *const *argv, int in_fd, int out_fd, const char *helo)
+{
+	sigset_t none;
+
+	if (setenv("SMTP_HELO", helo, 1) < 0 ||
+	    (in_fd != 0 && dup2(in_fd, 0) < 0) ||
+	    (out_fd != 1 && dup2(out_fd, 1) < 0))
+		return -1;
+	closefrom(3);
+	(void)signal(SIGPIPE, SIG_DFL);
+	(void)signal(SIGXFSZ, SIG_DFL);
+	(void)sigemptyset(&none);
+	(void)sigprocmask(SIG_SETMASK, &none, NULL);
+	if (strchr(argv[0], '/') != NULL)
+		(void)execv(argv[0], argv);
+	else
+		(void)execvp(argv[0], argv);
+	return -1;
+}

@@ -41,6 +41,7 @@ int store_open(struct store *st, const char *tmpdir);
 void store_received(struct store *st, const struct envelope *env);
 void store_write(struct store *st, const char *p, size_t len);
 void store_abort(struct store *st);
+int store_turn(char *const *argv, int in_fd, int out_fd, const char *helo);
 void store_close(struct store *st, const struct envelope *env,
     char *const *command, int timeout, struct verdict *v);
 
