@@ -79,6 +79,11 @@ run: $(BIN)
 	tcpserver -v -RHl localhost 127.0.0.1 2525 ./$(BIN) \
 		--hostname localhost -- ./examples/deliver-maildir Maildir
 
+# bench: smtpd next to exim, mailfront and cat (bench/run); installs
+# the peers, takes some minutes, writes bench/results.md.  Not part of check.
+bench:
+	bench/run
+
 install: $(BIN)
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man8 \
 		$(DESTDIR)$(SYSTEMDUNITDIR)
@@ -91,6 +96,6 @@ uninstall:
 clean:
 	rm -rf build build-san smtpd
 
-.PHONY: all check check-plain deps run install uninstall clean
+.PHONY: all check check-plain deps run bench install uninstall clean
 
 -include $(B)/*.d $(B)/unit/*.d
