@@ -90,6 +90,11 @@ run: $(BIN)
 UNIT_SED = -e 's,/usr/local/sbin/,$(SBINDIR)/,g' \
 	-e 's,/usr/local/libexec/,$(LIBEXECDIR)/,g'
 
+# bench: smtpd next to exim, mailfront and cat (bench/run); installs
+# the peers, takes some minutes, writes bench/results.md.  Not part of check.
+bench:
+	bench/run
+
 install: $(BIN)
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man8 \
 		$(DESTDIR)$(LIBEXECDIR) $(DESTDIR)$(SYSTEMDUNITDIR)
@@ -114,6 +119,6 @@ uninstall:
 clean:
 	rm -rf build build-san smtpd
 
-.PHONY: all check check-plain deps run install uninstall clean
+.PHONY: all check check-plain deps run bench install uninstall clean
 
 -include $(B)/*.d $(B)/unit/*.d
