@@ -95,29 +95,39 @@ lookup_free(struct lookup *lk)
 	free(lk);
 }
 
-/* lookup_uid_min - UID_MIN from login.defs(5), or DEFAULT_UID_MIN. */
+/*
+ * lookup_uid_min - UID_MIN from login.defs(5), or DEFAULT_UID_MIN: the
+ * last line that starts with it, as login(1) reads it.  One read() and a
+ * scan, not stdio line by line: it runs for every connection.
+ */
 unsigned long
 lookup_uid_min(const char *login_defs)
 {
+	char buf[LOGIN_DEFS_MAX + 1], *p;
 	unsigned long v = DEFAULT_UID_MIN;
-	char line[256];
-	FILE *f = fopen(login_defs, "re");
+	ssize_t n;
+	int fd = open(login_defs, O_RDONLY | O_CLOEXEC);
 
-	if (f == NULL)
+	if (fd < 0)
 		return v;
-	while (fgets(line, sizeof(line), f) != NULL) {
-		char *p = line + strspn(line, " \t"), *end;
+	n = read(fd, buf, sizeof(buf) - 1);
+	(void)close(fd);
+	if (n <= 0)
+		return v;
+	buf[n] = '\0';
+	for (p = buf; (p = strstr(p, "UID_MIN")) != NULL; p += 7) {
+		char *start = p, *end;
+		unsigned long u;
 
-		if (strncmp(p, "UID_MIN", 7) != 0 || (p[7] != ' ' &&
-		    p[7] != '\t'))
-			continue;
-		p += 7 + strspn(p + 7, " \t");
+		while (start > buf && (start[-1] == ' ' || start[-1] == '\t'))
+			start--;
+		if ((start > buf && start[-1] != '\n') ||
+		    (p[7] != ' ' && p[7] != '\t'))
+			continue; /* SYS_UID_MIN, or inside a comment */
 		errno = 0;
-		v = strtoul(p, &end, 10);
-		if (errno != 0 || end == p)
-			v = DEFAULT_UID_MIN;
+		u = strtoul(p + 7 + strspn(p + 7, " \t"), &end, 10);
+		v = errno != 0 || end == p + 7 ? DEFAULT_UID_MIN : u;
 	}
-	(void)fclose(f);
 	return v;
 }
 

@@ -47,6 +47,7 @@
 #define DEFAULT_UID_MIN	    1000 /* login.defs(5) UID_MIN when unset */
 #define DEFAULT_ALIASES	    "/etc/aliases"
 #define DEFAULT_LOGIN_DEFS  "/etc/login.defs"
+#define LOGIN_DEFS_MAX	    32768 /* octets of it read; Debian's is 12 KiB */
 
 /*
  * Address harvesting: VRFY, EXPN and RCPT answers that say "no such
@@ -64,6 +65,9 @@
 
 /* What the delivery command may tell us on its stdout or stderr. */
 #define DELIVERY_TEXT_MAX 200
+
+/* sd_listen_fds(3): the first descriptor systemd passes. */
+#define LISTEN_FDS_START 3
 
 /* Exit codes of smtpd itself. */
 #define EXIT_OK	      0 /* the session ended: QUIT, EOF, timeout, 421 */
