@@ -69,6 +69,43 @@ check-plain: $(BIN) $(B)/unit/run
 	tests/sessions-timed $(BIN)
 	tests/sync-check $(BIN)
 
+# fuzz: build the libFuzzer harnesses of tests/fuzz with clang, AddressSanitizer
+# and UndefinedBehaviorSanitizer, and run each for FUZZ_SECONDS.  The
+# session harness links tests/fuzz/store_stub.c instead of store.c: no
+# file, no fork; the grammar and the DATA decoder are the real ones.
+FUZZ_CC ?= clang
+FUZZ_SECONDS ?= 10
+FZ = build-fuzz
+FUZZERS = session path unstuff
+FUZZ_SAN = -fsanitize=address,undefined -fno-sanitize-recover=all \
+	-fno-omit-frame-pointer
+FUZZ_ALL_CFLAGS = -std=c11 -D_GNU_SOURCE -MMD -MP $(WARN) -g -O1 $(FUZZ_SAN) \
+	-fsanitize=fuzzer-no-link -I. $(CPPFLAGS)
+
+fuzz: fuzz-deps $(FUZZERS:%=$(FZ)/fuzz-%)
+	tests/fuzz/run $(FZ) $(FUZZ_SECONDS) $(FUZZERS)
+
+fuzz-deps:
+	@tests/install-deps clang libclang-rt-14-dev
+
+$(FZ)/fuzz-session: $(FZ)/fuzz_session.o $(FZ)/store_stub.o \
+    $(FZ)/session.o $(FZ)/reply.o $(FZ)/log.o
+$(FZ)/fuzz-path: $(FZ)/fuzz_path.o $(FZ)/session.o $(FZ)/reply.o \
+    $(FZ)/log.o $(FZ)/store_stub.o
+$(FZ)/fuzz-unstuff: $(FZ)/fuzz_unstuff.o $(FZ)/session.o $(FZ)/reply.o \
+    $(FZ)/log.o $(FZ)/store_stub.o
+$(FUZZERS:%=$(FZ)/fuzz-%):
+	$(FUZZ_CC) $(FUZZ_SAN) -fsanitize=fuzzer $(LDFLAGS) -o $@ $^
+
+$(FZ)/%.o: %.c | $(FZ)
+	$(FUZZ_CC) $(FUZZ_ALL_CFLAGS) -c -o $@ $<
+
+$(FZ)/%.o: tests/fuzz/%.c | $(FZ)
+	$(FUZZ_CC) $(FUZZ_ALL_CFLAGS) -Itests/fuzz -c -o $@ $<
+
+$(FZ):
+	mkdir -p $@
+
 # Installs what the build and the tests need (Debian), if it is missing.
 deps:
 	@tests/install-deps pkg-config check libsystemd-dev
@@ -90,8 +127,8 @@ uninstall:
 	rm -f $(DESTDIR)$(SBINDIR)/smtpd $(DESTDIR)$(MANDIR)/man8/smtpd.8
 
 clean:
-	rm -rf build build-san smtpd
+	rm -rf build build-san build-fuzz smtpd
 
-.PHONY: all check check-plain deps run install uninstall clean
+.PHONY: all check check-plain deps fuzz fuzz-deps run install uninstall clean
 
--include $(B)/*.d $(B)/unit/*.d
+-include $(B)/*.d $(B)/unit/*.d $(FZ)/*.d
