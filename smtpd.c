@@ -100,10 +100,13 @@ fail(const char *hostname, int status, const char *why, const char *what)
 {
 	struct out o;
 
-	/* Under inetd stderr is the client: it gets only the 421. */
+	/*
+	 * Under inetd stderr is the client: it gets only the 421.  A
+	 * diagnostic that cannot be written changes nothing: 421 anyway.
+	 */
 	if (!stderr_is_client(STDIN_FILENO))
-		fprintf(stderr, "smtpd: %s%s%s%s\n", why, what ? ": " : "",
-		    what ? what : "",
+		(void)fprintf(stderr, "smtpd: %s%s%s%s\n", why,
+		    what ? ": " : "", what ? what : "",
 		    status == EXIT_USAGE ? " (see smtpd --help)" : "");
 	reply_init(&o, STDOUT_FILENO, 5);
 	reply(&o, R_SHUTDOWN, hostname);
@@ -245,7 +248,7 @@ static void
 addresses(struct config *cfg)
 {
 	static char peer_buf[INET6_ADDRSTRLEN], local_buf[INET6_ADDRSTRLEN];
-	struct sockaddr_storage ss;
+	struct sockaddr_storage ss = { 0 }; /* read only if filled */
 	socklen_t len = sizeof(ss);
 	const char *a;
 
@@ -281,7 +284,7 @@ main(int argc, char **argv)
 	};
 	const char *bad = NULL, *why = NULL, *sync = "auto";
 	sigset_t term;
-	uint64_t v;
+	uint64_t v = 0; /* number() leaves it alone on a bad value */
 	int c, status;
 
 	/*
@@ -337,7 +340,7 @@ main(int argc, char **argv)
 				bad = "--bare-lf";
 			break;
 		case 'S':
-			if (number(optarg, 1, 7 * 86400, &v) < 0)
+			if (number(optarg, 1, 7UL * 86400, &v) < 0)
 				bad = "--session-timeout";
 			cfg.session_timeout = (int)v;
 			break;
@@ -353,11 +356,15 @@ main(int argc, char **argv)
 				bad = "--sync-check";
 			break;
 		case 'h':
-			fputs(usage, stdout);
-			fputs(help, stdout);
+			/* Output that could not be written is a failure. */
+			if (fputs(usage, stdout) == EOF ||
+			    fputs(help, stdout) == EOF || fflush(stdout) == EOF)
+				return EXIT_INTERNAL;
 			return EXIT_OK;
 		case 'V':
-			puts("smtpd " SMTPD_VERSION);
+			if (puts("smtpd " SMTPD_VERSION) == EOF ||
+			    fflush(stdout) == EOF)
+				return EXIT_INTERNAL;
 			return EXIT_OK;
 		default:
 			fail(cfg.hostname && valid_hostname(cfg.hostname) ?
