@@ -69,6 +69,22 @@ check-plain: $(BIN) $(B)/unit/run
 	tests/sessions-timed $(BIN)
 	tests/sync-check $(BIN)
 
+# valgrind: the transcripts once more, each smtpd under memcheck; an
+# invalid access or a leak makes smtpd exit 1, which fails its test.
+# valgrind does not know pidfd_open (syscall 434): it warns on stderr,
+# which no test forbids, and smtpd waits for the delivery command without
+# it, so every delivery here goes through that fallback.  Skipped:
+# delivery-not-started-451, since under valgrind posix_spawn is a fork and
+# exec whose failure is the child's exit 127, not an error smtpd sees.
+VALGRIND = valgrind -q --error-exitcode=1 --leak-check=full
+VALGRIND_SKIP = delivery-not-started-451
+VALGRIND_TESTS = $(filter-out $(VALGRIND_SKIP), \
+	$(basename $(notdir $(wildcard tests/sessions/*.in))))
+
+valgrind: deps $(BIN)
+	@tests/install-deps valgrind
+	SMTPD_WRAPPER='$(VALGRIND)' tests/run-sessions $(BIN) $(VALGRIND_TESTS)
+
 # fuzz: build the libFuzzer harnesses of tests/fuzz with clang, AddressSanitizer
 # and UndefinedBehaviorSanitizer, and run each for FUZZ_SECONDS.  The
 # session harness links tests/fuzz/store_stub.c instead of store.c: no
@@ -152,6 +168,6 @@ uninstall:
 clean:
 	rm -rf build build-san build-fuzz smtpd
 
-.PHONY: all check check-plain deps fuzz fuzz-deps lint lint-deps run install uninstall clean
+.PHONY: all check check-plain deps valgrind fuzz fuzz-deps lint lint-deps run install uninstall clean
 
 -include $(B)/*.d $(B)/unit/*.d $(FZ)/*.d
