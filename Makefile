@@ -57,8 +57,9 @@ $(B)/unit/run: $(UNIT_OBJS) $(OBJS)
 $(B) $(B)/unit:
 	mkdir -p $@
 
-# check: the unit tests, then the transcripts; then both again under
-# AddressSanitizer and UndefinedBehaviorSanitizer.
+# check: the unit tests, then the transcripts and the scripted tests
+# (tests/hostile measures peak RSS, except under the sanitizers); then all
+# again under AddressSanitizer and UndefinedBehaviorSanitizer.
 check: deps
 	$(MAKE) check-plain
 	$(MAKE) B=build-san BIN=build-san/smtpd SAN="$(SANITIZE)" check-plain
@@ -68,6 +69,7 @@ check-plain: $(BIN) $(B)/unit/run
 	tests/run-sessions $(BIN)
 	tests/sessions-timed $(BIN)
 	tests/sync-check $(BIN)
+	tests/hostile $(if $(SAN),--no-rss) $(BIN)
 
 # valgrind: the transcripts once more, each smtpd under memcheck; an
 # invalid access or a leak makes smtpd exit 1, which fails its test.
@@ -147,7 +149,7 @@ lint-deps:
 
 # Installs what the build and the tests need (Debian), if it is missing.
 deps:
-	@tests/install-deps pkg-config check libsystemd-dev
+	@tests/install-deps pkg-config check libsystemd-dev time
 
 run: $(BIN)
 	@tests/install-deps ucspi-tcp
