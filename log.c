@@ -203,14 +203,14 @@ static void
 escape(struct buf *b, const char *v, int quote)
 {
 	const unsigned char *s = (const unsigned char *)v;
-	size_t i, n = strlen(v);
-	int bare = n > 0;
+	size_t i;
+	int bare = *v != '\0';
 
-	for (i = 0; i < n && bare; i++)
+	for (i = 0; s[i] != '\0' && bare; i++)
 		if (s[i] <= ' ' || s[i] >= 127 || s[i] == '"' || s[i] == '\\')
 			bare = 0;
 	if (bare || !quote) {
-		for (i = 0; i < n; i++) {
+		for (i = 0; s[i] != '\0'; i++) {
 			char hex[5];
 
 			if (s[i] >= ' ' && s[i] != 127)
@@ -222,7 +222,7 @@ escape(struct buf *b, const char *v, int quote)
 		return;
 	}
 	(void)put(b, "\"", 1);
-	for (i = 0; i < n && !b->cut; i++) {
+	for (i = 0; s[i] != '\0' && !b->cut; i++) {
 		char e[5];
 
 		if (s[i] == '"' || s[i] == '\\') {
@@ -293,8 +293,10 @@ field_name(struct buf *b, const char *key)
 	}
 	(void)put(b, "SMTP_", 5);
 	for (; *key != '\0'; key++) {
-		char c = *key >= 'a' && *key <= 'z' ? (char)(*key - 32) : *key;
+		char c = *key;
 
+		if (c >= 'a' && c <= 'z')
+			c = (char)(c - 'a' + 'A');
 		(void)put(b, &c, 1);
 	}
 }

@@ -328,7 +328,8 @@ split_members(const char *s, size_t len, int (*add)(void *, char *),
 
 	while (i <= len) {
 		size_t n = 0;
-		int quoted = 0, content = 0;
+		int quoted = 0;
+		size_t content = 0; /* length without trailing blanks */
 
 		while (i < len && (s[i] == ' ' || s[i] == '\t'))
 			i++;
@@ -455,9 +456,9 @@ lookup_parse_aliases(struct lookup *lk, const char *buf, size_t len,
 		if (p < end) {
 			s = next_line(&p, end, &n);
 			lineno++;
-			blank = strspn(s, " \t");
-			if (blank > n)
-				blank = n;
+			/* Bounded: buf need not end in a NUL. */
+			while (blank < n && (s[blank] == ' ' || s[blank] == '\t'))
+				blank++;
 			if (blank == n || s[blank] == '#')
 				continue;
 			if (memchr(s, '\0', n) != NULL) {
@@ -491,7 +492,7 @@ lookup_parse_aliases(struct lookup *lk, const char *buf, size_t len,
 			start = lineno;
 			broken = 0;
 		}
-		if (tlen + n + 1 > cap) {
+		if (text == NULL || tlen + n + 1 > cap) {
 			char *t;
 
 			cap = (tlen + n + 1) * 2;
@@ -560,8 +561,10 @@ full_name(struct who *w, const char *gecos)
 				    w->name[i]);
 		} else if (n + 1 < sizeof(w->full)) {
 			/* "<" and ">" would make the answer a new address. */
-			w->full[n++] = (*gecos == '<' || *gecos == '>' ||
-			    *gecos == '"') ? ' ' : *gecos;
+			w->full[n] = *gecos;
+			if (*gecos == '<' || *gecos == '>' || *gecos == '"')
+				w->full[n] = ' ';
+			n++;
 		}
 	}
 	while (n > 0 && w->full[n - 1] == ' ')
@@ -628,8 +631,9 @@ find_user(const struct lookup *lk, const char *name, struct who *w)
 		return 0;
 	if ((r = find_exact(lk, name, w)) != 0)
 		return r;
-	for (i = 0; i <= n; i++)
+	for (i = 0; name[i] != '\0'; i++)
 		lower[i] = (char)tolower((unsigned char)name[i]);
+	lower[i] = '\0';
 	if (strcmp(lower, name) == 0)
 		return 0;
 	return find_exact(lk, lower, w);
@@ -646,7 +650,8 @@ static int
 each_user(const struct lookup *lk, int (*fn)(void *, const struct who *),
     void *arg)
 {
-	struct passwd *pw;
+	struct passwd pwbuf = { 0 }, *pw; /* filled by getpwent_r */
+	char buf[4096]; /* the strings of one entry */
 	struct who w;
 	size_t i;
 	int r = 0;
@@ -661,15 +666,17 @@ each_user(const struct lookup *lk, int (*fn)(void *, const struct who *),
 	}
 	setpwent();
 	for (;;) {
-		errno = 0;
-		if ((pw = getpwent()) == NULL)
+		int e = getpwent_r(&pwbuf, buf, sizeof(buf), &pw);
+
+		if (e != 0 || pw == NULL) {
+			r = (e != 0 && e != ENOENT) ? -1 : 0;
 			break;
+		}
 		fill_who(&w, pw->pw_name, pw->pw_gecos,
 		    (unsigned long)pw->pw_uid);
 		if (fn(arg, &w) != 0)
 			break;
 	}
-	r = (pw == NULL && errno != 0 && errno != ENOENT) ? -1 : 0;
 	endpwent();
 	return r;
 }

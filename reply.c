@@ -145,7 +145,7 @@ reply_clean(char *dst, size_t size, const char *src, size_t len)
 	for (i = 0; i < len; i++) {
 		unsigned char c = (unsigned char)src[i];
 
-		dst[i] = (c < 0x20 || c >= 0x7f) ? '?' : (char)c;
+		dst[i] = (char)((c < 0x20 || c >= 0x7f) ? '?' : c);
 	}
 	dst[len] = '\0';
 	return len;

@@ -27,6 +27,7 @@ struct config {
 	int session_timeout;	/* seconds the whole session may last */
 	unsigned min_data_rate;	/* octets a second in DATA; 0: no minimum */
 	int delivery_timeout;	/* seconds the delivery command may run */
+	int harvest_delay;	/* seconds per unknown user past the free ones */
 	int sync_check;		/* refuse input sent before its turn */
 	enum bare_lf bare_lf;
 	char *const *command;	/* delivery argv, %F and %% expanded */

@@ -132,10 +132,14 @@ fail(const char *hostname, int status, const char *why, const char *what)
 {
 	struct out o;
 
-	/* Under inetd stderr is the client: it gets only the 421. */
+	/*
+	 * Under inetd stderr is the client: it gets only the 421, and the
+	 * reason goes to syslog.  A diagnostic that cannot be written
+	 * changes nothing: 421 anyway.
+	 */
 	if (!stderr_is_client(STDIN_FILENO)) {
-		fprintf(stderr, "smtpd: %s%s%s%s\n", why, what ? ": " : "",
-		    what ? what : "",
+		(void)fprintf(stderr, "smtpd: %s%s%s%s\n", why,
+		    what ? ": " : "", what ? what : "",
 		    status == EXIT_USAGE ? " (see smtpd --help)" : "");
 	} else {
 		openlog("smtpd", LOG_PID, LOG_MAIL);
@@ -308,7 +312,7 @@ addresses(struct config *cfg, const char **port)
 {
 	static char peer_buf[INET6_ADDRSTRLEN], local_buf[INET6_ADDRSTRLEN];
 	static char port_buf[8];
-	struct sockaddr_storage ss;
+	struct sockaddr_storage ss = { 0 }; /* read only if filled */
 	socklen_t len = sizeof(ss);
 	const char *a;
 
@@ -397,10 +401,16 @@ stderr_is_journal(void)
 	const char *js = getenv("JOURNAL_STREAM");
 	unsigned long long dev, ino;
 	struct stat st;
-	char end;
+	char *end;
 
-	if (js == NULL || sscanf(js, "%llu:%llu%c", &dev, &ino, &end) != 2 ||
-	    fstat(STDERR_FILENO, &st) < 0)
+	if (js == NULL || *js < '0' || *js > '9')
+		return 0;
+	errno = 0;
+	dev = strtoull(js, &end, 10);
+	if (errno != 0 || *end != ':' || end[1] < '0' || end[1] > '9')
+		return 0;
+	ino = strtoull(end + 1, &end, 10);
+	if (errno != 0 || *end != '\0' || fstat(STDERR_FILENO, &st) < 0)
 		return 0;
 	return (unsigned long long)st.st_dev == dev &&
 	    (unsigned long long)st.st_ino == ino;
@@ -443,6 +453,7 @@ main(int argc, char **argv)
 		.timeout = DEFAULT_TIMEOUT,
 		.delivery_timeout = DEFAULT_DELIVERY_TIMEOUT,
 		.session_timeout = DEFAULT_SESSION_TIMEOUT,
+		.harvest_delay = DEFAULT_HARVEST_DELAY,
 		.min_data_rate = DEFAULT_MIN_DATA_RATE,
 		.bare_lf = BARE_LF_REJECT,
 		.command = default_command,
@@ -454,7 +465,7 @@ main(int argc, char **argv)
 	struct lookup_net *nets = calloc((size_t)argc, sizeof(*nets));
 	size_t nnets = 0, ndomains = 0;
 	sigset_t term;
-	uint64_t v;
+	uint64_t v = 0; /* number() leaves it alone on a bad value */
 	int c, status;
 
 	/*
@@ -512,7 +523,7 @@ main(int argc, char **argv)
 				bad = "--bare-lf";
 			break;
 		case 'S':
-			if (number(optarg, 1, 7 * 86400, &v) < 0)
+			if (number(optarg, 1, 7UL * 86400, &v) < 0)
 				bad = "--session-timeout";
 			cfg.session_timeout = (int)v;
 			break;
@@ -559,11 +570,16 @@ main(int argc, char **argv)
 				bad = "--turn";
 			break;
 		case 'h':
-			fputs(usage, stdout);
-			fputs(help, stdout);
-			return EXIT_OK;
 		case 'V':
-			puts("smtpd " SMTPD_VERSION);
+			lookup_free(lk);
+			free(nets);
+			free(cfg.turn);
+			/* Output that could not be written is a failure. */
+			if ((c == 'h' ? fputs(usage, stdout) == EOF ||
+				    fputs(help, stdout) == EOF :
+					puts("smtpd " SMTPD_VERSION) == EOF) ||
+			    fflush(stdout) == EOF)
+				return EXIT_INTERNAL;
 			return EXIT_OK;
 		default:
 			fail(cfg.hostname && valid_hostname(cfg.hostname) ?

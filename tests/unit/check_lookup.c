@@ -142,6 +142,30 @@ START_TEST(test_nul_byte_line_is_malformed)
 END_TEST
 
 /*
+ * Found by fuzz-aliases: a buffer that does not end in a NUL, here a
+ * lone tab of exactly one octet, was read past its end while the parser
+ * measured the line's leading blanks.  AddressSanitizer sees the octet
+ * after the allocation.
+ */
+START_TEST(test_buffer_without_nul_is_read_within_its_length)
+{
+	static const char *const inputs[] = { "\t", " ", "a:", "a: b\n\t" };
+	size_t i;
+
+	for (i = 0; i < sizeof(inputs) / sizeof(inputs[0]); i++) {
+		size_t n = strlen(inputs[i]);
+		char *text = malloc(n); /* exactly: no NUL after it */
+
+		ck_assert_ptr_nonnull(text);
+		memcpy(text, inputs[i], n);
+		ck_assert_int_ge(lookup_parse_aliases(lk, text, n, "aliases"),
+		    0);
+		free(text);
+	}
+}
+END_TEST
+
+/*
  * Expansion.
  */
 
@@ -393,6 +417,7 @@ lookup_suite(void)
 	tcase_add_test(tc, test_alias_names_are_case_insensitive);
 	tcase_add_test(tc, test_malformed_lines_are_counted_and_skipped);
 	tcase_add_test(tc, test_nul_byte_line_is_malformed);
+	tcase_add_test(tc, test_buffer_without_nul_is_read_within_its_length);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("expansion");
