@@ -51,6 +51,9 @@ struct lookup {
 	size_t nusers;
 	struct alias *aliases;
 	size_t naliases;
+	/* Read at the first question, not for every connection. */
+	char *aliases_later;	  /* an aliases file to load, or NULL */
+	const char *login_defs_later; /* where UID_MIN is, or NULL */
 };
 
 /* Someone found: name, full name, uid. */
@@ -92,6 +95,7 @@ lookup_free(struct lookup *lk)
 	free(lk->domains);
 	free(lk->users);
 	free(lk->aliases);
+	free(lk->aliases_later);
 	free(lk);
 }
 
@@ -540,6 +544,45 @@ int
 lookup_load_aliases(struct lookup *lk, const char *path)
 {
 	return load(lk, path, lookup_parse_aliases);
+}
+
+/*
+ * lookup_defer - load the aliases file at path and UID_MIN from
+ * login_defs at the first question (lookup_prepare), not now: most
+ * connections ask none.  The aliases file is opened now, so that one
+ * that cannot be read is still a start-up error: 0, or -1 with errno.
+ */
+int
+lookup_defer(struct lookup *lk, const char *path, const char *login_defs)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	lk->login_defs_later = login_defs;
+	if (fd < 0)
+		return -1;
+	(void)close(fd);
+	free(lk->aliases_later);
+	if ((lk->aliases_later = strdup(path)) == NULL)
+		return -1;
+	return 0;
+}
+
+/* lookup_prepare - load what lookup_defer put off: 0, or -1 (450). */
+int
+lookup_prepare(struct lookup *lk)
+{
+	int r = 0;
+
+	if (lk->login_defs_later != NULL) {
+		lk->uid_min = lookup_uid_min(lk->login_defs_later);
+		lk->login_defs_later = NULL;
+	}
+	if (lk->aliases_later != NULL) {
+		r = lookup_load_aliases(lk, lk->aliases_later);
+		free(lk->aliases_later);
+		lk->aliases_later = NULL;
+	}
+	return r;
 }
 
 /*

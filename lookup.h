@@ -48,6 +48,8 @@ int lookup_add_domain(struct lookup *lk, const char *domain);
 void lookup_set_local_addr(struct lookup *lk, const char *addr);
 int lookup_load_passwd(struct lookup *lk, const char *path);
 int lookup_load_aliases(struct lookup *lk, const char *path);
+int lookup_defer(struct lookup *lk, const char *path, const char *login_defs);
+int lookup_prepare(struct lookup *lk);
 
 /* Parsers on a buffer, for the loaders, the unit tests and fuzzers. */
 int lookup_parse_passwd(struct lookup *lk, const char *buf, size_t len,

@@ -886,6 +886,8 @@ recipient(struct session *s, const struct path *p, char *forward,
 		return R_NO_SUCH_USER;
 	memcpy(local, p->addr, n);
 	local[n] = '\0';
+	if (lookup_prepare(s->cfg->lookup) < 0)
+		return R_LOOKUP_TEMPFAIL;
 	if ((r = lookup_recipient(lk, local, forward, size)) <= 0)
 		return r < 0 ? R_LOOKUP_TEMPFAIL : R_NO_SUCH_USER;
 	if (forward[0] != '\0')
@@ -1281,7 +1283,8 @@ cmd_vrfy(struct session *s, char *arg, size_t len)
 		say(s, R_CANNOT_VRFY, NULL);
 		return;
 	}
-	switch (lookup_vrfy(s->cfg->lookup, arg, &s->lines)) {
+	switch (lookup_prepare(s->cfg->lookup) < 0 ? VRFY_TEMPFAIL :
+		lookup_vrfy(s->cfg->lookup, arg, &s->lines)) {
 	case VRFY_ONE:
 		say(s, R_MAILBOX, s->lines.line[0]);
 		break;
@@ -1314,7 +1317,8 @@ cmd_expn(struct session *s, char *arg, size_t len)
 		say(s, R_NOT_AVAILABLE, "EXPN");
 		return;
 	}
-	switch (lookup_expn(s->cfg->lookup, arg, &s->lines)) {
+	switch (lookup_prepare(s->cfg->lookup) < 0 ? -1 :
+		lookup_expn(s->cfg->lookup, arg, &s->lines)) {
 	case 1:
 		say_found(s, R_MAILBOX, s->lines.line[0]);
 		break;

@@ -35,7 +35,7 @@ struct config {
 	const char *peer_addr;	/* client's IP address, NULL if unknown */
 	const char *peer_host;	/* client's host name, NULL if unknown */
 	const char *local_addr;	/* our address on the connection, or NULL */
-	const struct lookup *lookup; /* users, aliases, local domains */
+	struct lookup *lookup;	/* users, aliases, local domains */
 	int trusted;		/* RELAYCLIENT, or the peer in a --relay-net */
 	char **turn;		/* --turn: argv for TURN, or NULL */
 	int any_recipient;	/* every local part of a local domain is ours */

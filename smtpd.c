@@ -380,11 +380,11 @@ static void
 load(struct lookup *lk, const char *hostname, const char *passwd,
     const char *aliases)
 {
-	lookup_set_uid_min(lk, lookup_uid_min(DEFAULT_LOGIN_DEFS));
 	if (passwd != NULL && lookup_load_passwd(lk, passwd) < 0)
 		fail(hostname, EXIT_USAGE, "cannot read the --passwd file",
 		    passwd);
-	if (lookup_load_aliases(lk, aliases ? aliases : DEFAULT_ALIASES) < 0 &&
+	if (lookup_defer(lk, aliases ? aliases : DEFAULT_ALIASES,
+		DEFAULT_LOGIN_DEFS) < 0 &&
 	    (aliases != NULL || errno != ENOENT))
 		fail(hostname, EXIT_USAGE, "cannot read the aliases file",
 		    aliases ? aliases : DEFAULT_ALIASES);
