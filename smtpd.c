@@ -500,7 +500,7 @@ main(int argc, char **argv)
 			cfg.max_size = v;
 			break;
 		case 'r':
-			if (number(optarg, 1, 1000000, &v) < 0)
+			if (number(optarg, 1, RECIPIENTS_MAX, &v) < 0)
 				bad = "--max-recipients";
 			cfg.max_rcpts = (unsigned)v;
 			break;

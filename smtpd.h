@@ -24,6 +24,13 @@
 /* Our defaults: each can be changed by an option. */
 #define DEFAULT_MAX_SIZE	 (25UL * 1024 * 1024) /* --max-size */
 #define DEFAULT_MAX_RECIPIENTS	 100		      /* --max-recipients */
+/*
+ * The most --max-recipients may be: SMTP_RECIPIENTS holds them all, and
+ * Linux refuses to exec with one string over 128 KiB (MAX_ARG_STRLEN):
+ * 500 paths of SMTP_PATH_MAX octets fit, with room to spare.  RFC 5321
+ * 4.5.3.1.8 asks for at least 100.
+ */
+#define RECIPIENTS_MAX 500
 #define DEFAULT_TIMEOUT		 SMTP_TIMEOUT_MIN     /* --timeout */
 #define DEFAULT_DELIVERY_TIMEOUT 300 /* --delivery-timeout, below 4.5.3.2.6 */
 #define DEFAULT_SESSION_TIMEOUT	 3600 /* --session-timeout */
