@@ -68,7 +68,6 @@
 /* Buffers: input is read in large blocks for PIPELINING (RFC 2920). */
 #define INBUF_SIZE    65536
 #define OUTBUF_SIZE   4096
-#define STOREBUF_SIZE 65536
 
 /* What the delivery command may tell us on its stdout or stderr. */
 #define DELIVERY_TEXT_MAX 200
