@@ -389,6 +389,35 @@ utf8_len(const unsigned char *p, size_t len)
 	return n;
 }
 
+static int
+is_ldh(unsigned char c)
+{
+	return is_alnum(c) || c == '-';
+}
+
+/*
+ * run - the length of the run at u of octets that ok() takes, or that
+ * begin well-formed UTF-8 (RFC 6531: U-labels, non-ASCII atoms), which
+ * sets *utf8.
+ */
+static size_t
+run(const unsigned char *u, size_t len, int (*ok)(unsigned char), int *utf8)
+{
+	size_t i = 0, n;
+
+	while (i < len) {
+		if (ok(u[i])) {
+			i++;
+		} else if (u[i] >= 0x80 && (n = utf8_len(u + i, len - i)) > 0) {
+			*utf8 = 1;
+			i += n;
+		} else {
+			break;
+		}
+	}
+	return i;
+}
+
 /*
  * domain - length of the Domain at s (RFC 5321 4.1.2, with RFC 6531
  * U-labels), or 0 if there is none.  Sets *utf8 for non-ASCII.
@@ -402,19 +431,7 @@ domain(const char *s, size_t len, int *utf8)
 	for (;;) {
 		size_t start = i;
 
-		while (i < len) {
-			size_t n;
-
-			if (is_alnum(u[i]) || u[i] == '-') {
-				i++;
-			} else if (u[i] >= 0x80 &&
-			    (n = utf8_len(u + i, len - i)) > 0) {
-				*utf8 = 1;
-				i += n;
-			} else {
-				break;
-			}
-		}
+		i += run(u + i, len - i, is_ldh, utf8);
 		/* A label: letter or digit at both ends, at most 63. */
 		if (i == start || s[start] == '-' || s[i - 1] == '-' ||
 		    i - start > 63)
@@ -537,17 +554,7 @@ local_part(const char *s, size_t len, int *utf8)
 	for (;;) {
 		size_t start = i;
 
-		while (i < len) {
-			if (is_atext(u[i])) {
-				i++;
-			} else if (u[i] >= 0x80 &&
-			    (n = utf8_len(u + i, len - i)) > 0) {
-				*utf8 = 1;
-				i += n;
-			} else {
-				break;
-			}
-		}
+		i += run(u + i, len - i, is_atext, utf8);
 		if (i == start)
 			return 0;
 		if (i < len && s[i] == '.') {
