@@ -141,18 +141,25 @@ lookup_set_uid_min(struct lookup *lk, unsigned long uid_min)
 	lk->uid_min = uid_min;
 }
 
+/* push - append a copy of s to the array *v of *n strings; 0, or -1. */
+static int
+push(char ***v, size_t *n, const char *s)
+{
+	char **grown = realloc(*v, (*n + 1) * sizeof(**v));
+
+	if (grown == NULL)
+		return -1;
+	*v = grown;
+	if ((grown[*n] = strdup(s)) == NULL)
+		return -1;
+	(*n)++;
+	return 0;
+}
+
 int
 lookup_add_domain(struct lookup *lk, const char *domain)
 {
-	char **d = realloc(lk->domains, (lk->ndomains + 1) * sizeof(*d));
-
-	if (d == NULL)
-		return -1;
-	lk->domains = d;
-	if ((d[lk->ndomains] = strdup(domain)) == NULL)
-		return -1;
-	lk->ndomains++;
-	return 0;
+	return push(&lk->domains, &lk->ndomains, domain);
 }
 
 void
@@ -369,15 +376,8 @@ static int
 add_member(void *arg, char *m)
 {
 	struct alias *a = arg;
-	char **mm = realloc(a->members, (a->n + 1) * sizeof(*mm));
 
-	if (mm == NULL)
-		return -1;
-	a->members = mm;
-	if ((mm[a->n] = strdup(m)) == NULL)
-		return -1;
-	a->n++;
-	return 0;
+	return push(&a->members, &a->n, m);
 }
 
 /* entry - one logical aliases(5) entry; 1 added, 0 malformed, -1 ENOMEM. */
