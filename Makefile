@@ -73,6 +73,7 @@ check-plain: $(BIN) $(B)/unit/run
 	tests/faults $(BIN)
 	tests/kill-random $(BIN)
 	tests/deliver-tty
+	tests/install $(BIN)
 	tests/hostile $(if $(SAN),--no-rss) $(BIN)
 
 # Installs what the build and the tests need (Debian), if it is missing.
@@ -173,12 +174,14 @@ UNIT_SED = -e 's,/usr/local/sbin/,$(SBINDIR)/,g' \
 bench:
 	bench/run
 
+# The delivery commands the manual runs from LIBEXECDIR.
+LIBEXEC_PROGS = deliver-maildir deliver-lda deliver-tty
+
 install: $(BIN)
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man8 \
 		$(DESTDIR)$(LIBEXECDIR) $(DESTDIR)$(SYSTEMDUNITDIR)
 	install -m 755 $(BIN) $(DESTDIR)$(SBINDIR)/smtpd
-	install -m 755 examples/deliver-maildir examples/deliver-lda \
-		$(DESTDIR)$(LIBEXECDIR)
+	install -m 755 $(LIBEXEC_PROGS:%=examples/%) $(DESTDIR)$(LIBEXECDIR)
 	install -m 644 man/smtpd.8 $(DESTDIR)$(MANDIR)/man8/smtpd.8
 	sed $(UNIT_SED) units/smtpd.socket \
 		>$(DESTDIR)$(SYSTEMDUNITDIR)/smtpd.socket
@@ -189,8 +192,7 @@ install: $(BIN)
 
 uninstall:
 	rm -f $(DESTDIR)$(SBINDIR)/smtpd $(DESTDIR)$(MANDIR)/man8/smtpd.8 \
-		$(DESTDIR)$(LIBEXECDIR)/deliver-maildir \
-		$(DESTDIR)$(LIBEXECDIR)/deliver-lda \
+		$(LIBEXEC_PROGS:%=$(DESTDIR)$(LIBEXECDIR)/%) \
 		$(DESTDIR)$(SYSTEMDUNITDIR)/smtpd.socket \
 		$(DESTDIR)$(SYSTEMDUNITDIR)/smtpd@.service
 
