@@ -156,10 +156,14 @@ lint: lint-deps
 lint-deps:
 	@tests/install-deps cppcheck clang-tidy libsystemd-dev
 
+# run: a local catch-all on purpose, for trying clients: every recipient,
+# of any domain, is filed into ./Maildir and nothing is ever sent on.  The
+# recipes to deploy are in examples/ and units/ (smtpd(8), DEPLOYMENT).
 run: $(BIN)
 	@tests/install-deps ucspi-tcp
 	@mkdir -p Maildir
-	@echo "smtpd on 127.0.0.1:2525, delivering into $(CURDIR)/Maildir"
+	@echo "smtpd on 127.0.0.1:2525, a local catch-all: every message," \
+		"for any domain, goes into $(CURDIR)/Maildir"
 	tcpserver -v -RHl localhost 127.0.0.1 2525 ./$(BIN) \
 		--hostname localhost --any-recipient --relay-net 127.0.0.1 \
 		-- ./examples/deliver-maildir Maildir
