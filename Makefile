@@ -73,6 +73,7 @@ check-plain: $(BIN) $(B)/unit/run
 	tests/faults $(BIN)
 	tests/kill-random $(BIN)
 	tests/deliver-tty
+	tests/install $(BIN)
 	tests/hostile $(if $(SAN),--no-rss) $(BIN)
 
 # Installs what the build and the tests need (Debian), if it is missing.
@@ -155,10 +156,14 @@ lint: lint-deps
 lint-deps:
 	@tests/install-deps cppcheck clang-tidy libsystemd-dev
 
+# run: a local catch-all on purpose, for trying clients: every recipient,
+# of any domain, is filed into ./Maildir and nothing is ever sent on.  The
+# recipes to deploy are in examples/ and units/ (smtpd(8), DEPLOYMENT).
 run: $(BIN)
 	@tests/install-deps ucspi-tcp
 	@mkdir -p Maildir
-	@echo "smtpd on 127.0.0.1:2525, delivering into $(CURDIR)/Maildir"
+	@echo "smtpd on 127.0.0.1:2525, a local catch-all: every message," \
+		"for any domain, goes into $(CURDIR)/Maildir"
 	tcpserver -v -RHl localhost 127.0.0.1 2525 ./$(BIN) \
 		--hostname localhost --any-recipient --relay-net 127.0.0.1 \
 		-- ./examples/deliver-maildir Maildir
@@ -173,12 +178,14 @@ UNIT_SED = -e 's,/usr/local/sbin/,$(SBINDIR)/,g' \
 bench:
 	bench/run
 
+# The delivery commands the manual runs from LIBEXECDIR.
+LIBEXEC_PROGS = deliver-maildir deliver-lda deliver-tty
+
 install: $(BIN)
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man8 \
 		$(DESTDIR)$(LIBEXECDIR) $(DESTDIR)$(SYSTEMDUNITDIR)
 	install -m 755 $(BIN) $(DESTDIR)$(SBINDIR)/smtpd
-	install -m 755 examples/deliver-maildir examples/deliver-lda \
-		$(DESTDIR)$(LIBEXECDIR)
+	install -m 755 $(LIBEXEC_PROGS:%=examples/%) $(DESTDIR)$(LIBEXECDIR)
 	install -m 644 man/smtpd.8 $(DESTDIR)$(MANDIR)/man8/smtpd.8
 	sed $(UNIT_SED) units/smtpd.socket \
 		>$(DESTDIR)$(SYSTEMDUNITDIR)/smtpd.socket
@@ -189,8 +196,7 @@ install: $(BIN)
 
 uninstall:
 	rm -f $(DESTDIR)$(SBINDIR)/smtpd $(DESTDIR)$(MANDIR)/man8/smtpd.8 \
-		$(DESTDIR)$(LIBEXECDIR)/deliver-maildir \
-		$(DESTDIR)$(LIBEXECDIR)/deliver-lda \
+		$(LIBEXEC_PROGS:%=$(DESTDIR)$(LIBEXECDIR)/%) \
 		$(DESTDIR)$(SYSTEMDUNITDIR)/smtpd.socket \
 		$(DESTDIR)$(SYSTEMDUNITDIR)/smtpd@.service
 
