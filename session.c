@@ -524,6 +524,43 @@ ipv6_literal(const char *s, size_t len)
 	return compressed ? groups <= 6 : groups == 8;
 }
 
+/*
+ * address_literal - length of the address-literal "[...]" at s (RFC 5321
+ * 4.1.3: an IPv4 or IPv6 address; no General-address-literal is known to
+ * us), or 0.  The path parser and HELO/EHLO share it.
+ */
+static size_t
+address_literal(const char *s, size_t len)
+{
+	const char *end;
+	size_t body;
+
+	if (len < 2 || s[0] != '[' || (end = memchr(s, ']', len)) == NULL)
+		return 0;
+	body = (size_t)(end - s) - 1;
+	if (!ipv4_literal(s + 1, body) && !ipv6_literal(s + 1, body))
+		return 0;
+	return body + 2;
+}
+
+/*
+ * has_c1 - s[0, len), well-formed UTF-8, holds a C1 control (U+0080 to
+ * U+009F, encoded C2 80 to C2 9F): CSI, OSC and ST among them, escape
+ * sequences for a terminal that shows the address.  RFC 5198 section 2
+ * keeps them out of text on the net, which RFC 6530 asks of addresses.
+ */
+static int
+has_c1(const char *s, size_t len)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	size_t i;
+
+	for (i = 0; i + 1 < len; i++)
+		if (u[i] == 0xc2 && u[i + 1] >= 0x80 && u[i + 1] <= 0x9f)
+			return 1;
+	return 0;
+}
+
 /* local_part - length of the Local-part at s, or 0. */
 static size_t
 local_part(const char *s, size_t len, int *utf8)
@@ -623,16 +660,8 @@ session_parse_path(const char *s, size_t len, int flags, struct path *p,
 		i++;
 		d = s + i;
 		if (i < len && *d == '[') {
-			const char *end = memchr(d, ']', len - i);
-			size_t body;
-
-			if (end == NULL)
+			if ((dom = address_literal(d, len - i)) == 0)
 				return PATH_SYNTAX;
-			body = (size_t)(end - d) - 1;
-			if (!ipv4_literal(d + 1, body) &&
-			    !ipv6_literal(d + 1, body))
-				return PATH_SYNTAX;
-			dom = body + 2;
 		} else {
 			dom = domain(d, len - i, &utf8);
 			if (dom == 0)
@@ -652,6 +681,8 @@ session_parse_path(const char *s, size_t len, int flags, struct path *p,
 	/* The mailbox becomes a delivery argument: never an option. */
 	if (s[start] == '-')
 		return PATH_DASH;
+	if (utf8 && has_c1(s, *used))
+		return PATH_CONTROL;
 	p->len = i - start;
 	memcpy(p->addr, s + start, p->len);
 	p->addr[p->len] = '\0';
@@ -672,6 +703,8 @@ static const struct {
 	    "domain over 255 octets" },
 	[PATH_DASH] = { R_SENDER_REFUSED, R_RCPT_REFUSED,
 	    "begins with '-'" },
+	[PATH_CONTROL] = { R_SENDER_REFUSED, R_RCPT_REFUSED,
+	    "C1 control character" },
 };
 
 /*
@@ -1162,7 +1195,12 @@ cmd_data(struct session *s, char *arg, size_t len)
 	}
 }
 
-/* A HELO or EHLO argument: one word of printable ASCII. */
+/*
+ * hello - a HELO or EHLO argument: one word of printable ASCII, and if it
+ * is an address literal (RFC 5321 4.1.1.1), one the path parser takes.
+ * A name is not checked further: many clients send one that is not a
+ * domain, and it is only shown.
+ */
 static int
 hello(struct session *s, const char *arg, size_t len, const char *verb)
 {
@@ -1173,6 +1211,10 @@ hello(struct session *s, const char *arg, size_t len, const char *verb)
 			break;
 	if (i != len || len > SMTP_DOMAIN_MAX) {
 		say(s, R_USAGE, verb);
+		return -1;
+	}
+	if (arg[0] == '[' && address_literal(arg, len) != len) {
+		say(s, R_BAD_LITERAL, NULL);
 		return -1;
 	}
 	memcpy(s->helo, arg, len);
