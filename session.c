@@ -877,6 +877,72 @@ cmd_mail(struct session *s, char *arg, size_t len)
 	say(s, R_SENDER_OK, NULL);
 }
 
+/*
+ * next_char - the next character of the value of a local part at *p,
+ * which ends at end: quotes dropped, quoted pairs undone, so that
+ * "bob" and bob compare equal (RFC 5321 4.1.2); -1 at the end.
+ */
+static int
+next_char(const char **p, const char *end, int *quoted)
+{
+	while (*p < end && **p == '"') {
+		*quoted = !*quoted;
+		(*p)++;
+	}
+	if (*p >= end)
+		return -1;
+	if (*quoted && **p == '\\' && *p + 1 < end)
+		(*p)++;
+	return (unsigned char)*(*p)++;
+}
+
+/*
+ * same_rcpt - a and b (mailboxes as the parser left them) name the same
+ * recipient.  Domains compare without case (RFC 5321 2.4).  The local
+ * part of a local domain (or of <Postmaster>) compares without case, as
+ * the lookups take it; any other compares exactly, as its own server may
+ * tell case apart.
+ */
+static int
+same_rcpt(const struct session *s, const char *a, const char *b)
+{
+	const char *at_a = strrchr(a, '@'), *at_b = strrchr(b, '@');
+	const char *end_a = at_a != NULL ? at_a : a + strlen(a);
+	const char *end_b = at_b != NULL ? at_b : b + strlen(b);
+	int qa = 0, qb = 0, ca, cb, fold;
+
+	if ((at_a == NULL) != (at_b == NULL) ||
+	    (at_a != NULL && strcasecmp(at_a + 1, at_b + 1) != 0))
+		return 0;
+	/*
+	 * XXX: two accounts whose names differ only in case (Bob, bob)
+	 * are taken as one; the lookups find the exact name first.
+	 */
+	fold = at_a == NULL || lookup_domain_is_local(s->cfg->lookup, at_a + 1);
+	do {
+		ca = next_char(&a, end_a, &qa);
+		cb = next_char(&b, end_b, &qb);
+		if (fold && ca >= 'A' && ca <= 'Z')
+			ca += 'a' - 'A';
+		if (fold && cb >= 'A' && cb <= 'Z')
+			cb += 'a' - 'A';
+	} while (ca == cb && ca >= 0);
+	return ca == cb;
+}
+
+/* rcpt_seen - p is already a recipient of this transaction. */
+static int
+rcpt_seen(const struct session *s, const struct path *p)
+{
+	const char *r = s->rcpts;
+	size_t k;
+
+	for (k = 0; k < s->nrcpts; k++, r += strlen(r) + 1)
+		if (same_rcpt(s, r, p->addr))
+			return 1;
+	return 0;
+}
+
 static int
 rcpt_add(struct session *s, const struct path *p)
 {
@@ -916,9 +982,16 @@ recipient(struct session *s, const struct path *p, char *forward,
 
 	forward[0] = '\0';
 	if (at != NULL && !lookup_domain_is_local(lk, at + 1)) {
-		/* Relaying: RFC 5321 3.4, 251 or 551 with the path. */
+		/*
+		 * Relaying.  A trusted client gets 250, as from any relay:
+		 * 251 (RFC 5321 3.4) is for a local name that forwards, and
+		 * some clients (swaks) take it for a failure.  Others get
+		 * 551 with the path.
+		 */
+		if (s->cfg->trusted)
+			return R_RCPT_OK;
 		(void)reply_fmt(forward, size, "%s", p->addr);
-		return s->cfg->trusted ? R_WILL_FORWARD : R_TRY_FORWARD;
+		return R_TRY_FORWARD;
 	}
 	if (s->cfg->any_recipient)
 		return R_RCPT_OK;
@@ -946,12 +1019,9 @@ cmd_rcpt(struct session *s, char *arg, size_t len)
 	enum reply_id id;
 	struct path p;
 	char *rest, *key, *value;
+	int seen;
 
 	s->rcpt_tries++;
-	if (s->nrcpts >= s->cfg->max_rcpts) {
-		say(s, R_TOO_MANY_RCPTS, NULL);
-		return;
-	}
 	if (path_arg(s, arg, len, "TO:", PATH_POSTMASTER_OK, &p, &rest) < 0)
 		return;
 	/* We advertise no extension that defines a RCPT parameter. */
@@ -969,6 +1039,15 @@ cmd_rcpt(struct session *s, char *arg, size_t len)
 		say(s, R_NEED_SMTPUTF8, NULL);
 		return;
 	}
+	/*
+	 * A repeated recipient is answered as the first time but delivered
+	 * once, and it takes no second place under --max-recipients.
+	 */
+	seen = rcpt_seen(s, &p);
+	if (!seen && s->nrcpts >= s->cfg->max_rcpts) {
+		say(s, R_TOO_MANY_RCPTS, NULL);
+		return;
+	}
 	id = recipient(s, &p, forward, sizeof(forward));
 	if (reply_get(id)->code >= 400) {
 		log_event(LOG_INFO, "event=rcpt_refused rcpt=<%s> status=%d",
@@ -978,7 +1057,7 @@ cmd_rcpt(struct session *s, char *arg, size_t len)
 		say(s, id, forward);
 		return;
 	}
-	if (rcpt_add(s, &p) < 0) {
+	if (!seen && rcpt_add(s, &p) < 0) {
 		say(s, R_STORAGE, NULL);
 		return;
 	}
