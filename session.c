@@ -35,6 +35,7 @@ enum state {
 #define ST_HELLO (ST_READY | ST_MAIL | ST_RCPT)
 
 #define SYNC 1
+#define EHLO 1
 
 enum arg {
 	ARG_NONE, /* 501 if one is given */
@@ -88,6 +89,7 @@ struct command {
 	unsigned states;
 	enum arg arg;
 	int sync; /* ends a group (RFC 2920 3.1): nothing may follow it */
+	int ehlo; /* a service extension (RFC 1869 4.5): EHLO lists it */
 	void (*handler)(struct session *, char *, size_t);
 	const char *syntax; /* for HELP and for 501 */
 	const char *help;
@@ -112,22 +114,22 @@ static void cmd_turn(struct session *, char *, size_t);
  */
 /* clang-format off */
 static const struct command commands[] = {
-	/* verb   allowed in          argument  sync  handler   syntax, then what HELP adds */
-	{ "HELO", ST_ANY,             ARG_REQ,  SYNC, cmd_helo, "HELO <domain>", "greet, start over" },
-	{ "EHLO", ST_ANY,             ARG_REQ,  SYNC, cmd_ehlo, "EHLO <domain>", "greet, list extensions" },
-	{ "MAIL", ST_READY,           ARG_REQ,  0,    cmd_mail, "MAIL FROM:<address> [SIZE=n] [BODY=7BIT|8BITMIME] [SMTPUTF8]", "deliver to mailboxes" },
-	{ "SEND", ST_READY,           ARG_REQ,  0,    cmd_mail, "SEND FROM:<address> [parameters]", "deliver to terminals" },
-	{ "SOML", ST_READY,           ARG_REQ,  0,    cmd_mail, "SOML FROM:<address> [parameters]", "terminal, else mailbox" },
-	{ "SAML", ST_READY,           ARG_REQ,  0,    cmd_mail, "SAML FROM:<address> [parameters]", "terminal and mailbox" },
-	{ "RCPT", ST_MAIL | ST_RCPT,  ARG_REQ,  0,    cmd_rcpt, "RCPT TO:<address>", "add a recipient" },
-	{ "DATA", ST_RCPT,            ARG_NONE, SYNC, cmd_data, "DATA", "send the message, end with a line of one dot" },
-	{ "RSET", ST_ANY,             ARG_NONE, 0,    cmd_rset, "RSET", "abort the transaction" },
-	{ "NOOP", ST_ANY,             ARG_OPT,  SYNC, cmd_noop, "NOOP [<string>]", "do nothing" },
-	{ "QUIT", ST_ANY,             ARG_NONE, 0,    cmd_quit, "QUIT", "end the session" },
-	{ "HELP", ST_ANY,             ARG_OPT,  0,    cmd_help, "HELP [<command>]", "this help" },
-	{ "VRFY", ST_ANY,             ARG_REQ,  SYNC, cmd_vrfy, "VRFY <user>", "verify a user name" },
-	{ "EXPN", ST_ANY,             ARG_REQ,  SYNC, cmd_expn, "EXPN <list>", "expand a mailing list" },
-	{ "TURN", ST_ANY,             ARG_NONE, SYNC, cmd_turn, "TURN", "swap roles (trusted clients, with --turn)" },
+	/* verb   allowed in          argument  sync  ehlo  handler   syntax, then what HELP adds */
+	{ "HELO", ST_ANY,             ARG_REQ,  SYNC, 0,    cmd_helo, "HELO <domain>", "greet, start over" },
+	{ "EHLO", ST_ANY,             ARG_REQ,  SYNC, 0,    cmd_ehlo, "EHLO <domain>", "greet, list extensions" },
+	{ "MAIL", ST_READY,           ARG_REQ,  0,    0,    cmd_mail, "MAIL FROM:<address> [SIZE=n] [BODY=7BIT|8BITMIME] [SMTPUTF8]", "deliver to mailboxes" },
+	{ "SEND", ST_READY,           ARG_REQ,  0,    EHLO, cmd_mail, "SEND FROM:<address> [parameters]", "deliver to terminals" },
+	{ "SOML", ST_READY,           ARG_REQ,  0,    EHLO, cmd_mail, "SOML FROM:<address> [parameters]", "terminal, else mailbox" },
+	{ "SAML", ST_READY,           ARG_REQ,  0,    EHLO, cmd_mail, "SAML FROM:<address> [parameters]", "terminal and mailbox" },
+	{ "RCPT", ST_MAIL | ST_RCPT,  ARG_REQ,  0,    0,    cmd_rcpt, "RCPT TO:<address>", "add a recipient" },
+	{ "DATA", ST_RCPT,            ARG_NONE, SYNC, 0,    cmd_data, "DATA", "send the message, end with a line of one dot" },
+	{ "RSET", ST_ANY,             ARG_NONE, 0,    0,    cmd_rset, "RSET", "abort the transaction" },
+	{ "NOOP", ST_ANY,             ARG_OPT,  SYNC, 0,    cmd_noop, "NOOP [<string>]", "do nothing" },
+	{ "QUIT", ST_ANY,             ARG_NONE, 0,    0,    cmd_quit, "QUIT", "end the session" },
+	{ "HELP", ST_ANY,             ARG_OPT,  0,    EHLO, cmd_help, "HELP [<command>]", "this help" },
+	{ "VRFY", ST_ANY,             ARG_REQ,  SYNC, EHLO, cmd_vrfy, "VRFY <user>", "verify a user name" },
+	{ "EXPN", ST_ANY,             ARG_REQ,  SYNC, EHLO, cmd_expn, "EXPN <list>", "expand a mailing list" },
+	{ "TURN", ST_ANY,             ARG_NONE, SYNC, EHLO, cmd_turn, "TURN", "swap roles (trusted clients, with --turn)" },
 };
 /* clang-format on */
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
@@ -1312,12 +1314,38 @@ cmd_helo(struct session *s, char *arg, size_t len)
 	say(s, R_HELLO, s->cfg->hostname);
 }
 
+/* may_turn - TURN would be done for this client (RFC 5321 appendix F.1). */
+static int
+may_turn(const struct session *s)
+{
+	return s->cfg->turn != NULL && s->cfg->trusted;
+}
+
+/* offered - c works here, in this configuration, for this client. */
+static int
+offered(const struct session *s, const struct command *c)
+{
+	if (c->handler == cmd_vrfy)
+		return !s->cfg->no_vrfy;
+	if (c->handler == cmd_expn)
+		return !s->cfg->no_expn;
+	if (c->handler == cmd_turn)
+		return may_turn(s);
+	return 1;
+}
+
+/*
+ * cmd_ehlo - the extensions: the parameters first, then the commands
+ * of the grammar table that are registered service extensions (RFC 1869
+ * 4.5), those that work here, in table order.
+ */
 static void
 cmd_ehlo(struct session *s, char *arg, size_t len)
 {
 	char size[32];
-	const char *ext[] = { size, "PIPELINING", "8BITMIME",
-		"ENHANCEDSTATUSCODES", "SMTPUTF8", "HELP" };
+	const char *ext[5 + NCOMMANDS] = { size, "PIPELINING", "8BITMIME",
+		"ENHANCEDSTATUSCODES", "SMTPUTF8" };
+	size_t i, n = 5;
 
 	if (hello(s, arg, len, "EHLO <domain>") < 0)
 		return;
@@ -1325,8 +1353,10 @@ cmd_ehlo(struct session *s, char *arg, size_t len)
 	/* RFC 1870: "SIZE 0" says there is no fixed limit. */
 	(void)reply_fmt(size, sizeof(size), "SIZE %llu",
 	    (unsigned long long)s->cfg->max_size);
-	reply_lines(&s->out, R_HELLO, s->cfg->hostname, ext,
-	    sizeof(ext) / sizeof(ext[0]));
+	for (i = 0; i < NCOMMANDS; i++)
+		if (commands[i].ehlo && offered(s, &commands[i]))
+			ext[n++] = commands[i].verb;
+	reply_lines(&s->out, R_HELLO, s->cfg->hostname, ext, n);
 }
 
 static void
@@ -1488,7 +1518,7 @@ cmd_turn(struct session *s, char *arg, size_t len)
 	 * to whoever asks, so it is only for trusted clients (RELAYCLIENT,
 	 * --relay-net), and only when --turn names what to run.
 	 */
-	if (s->cfg->turn == NULL || !s->cfg->trusted) {
+	if (!may_turn(s)) {
 		say(s, R_NOT_AVAILABLE, "TURN");
 		return;
 	}
