@@ -59,6 +59,7 @@ static const struct reply replies[R_COUNT] = {
 	[R_SENDER_SYNTAX] = { 501, "5.1.7", "Bad sender address syntax" },
 	[R_RCPT_SYNTAX]   = { 501, "5.1.3", "Bad recipient address syntax" },
 	[R_PATH_TOO_LONG] = { 501, "5.5.4", "Path too long" },
+	[R_BAD_LITERAL]   = { 501, "5.5.4", "Invalid address literal" },
 	[R_PARAM_SYNTAX]  = { 501, "5.5.4", "Bad parameter: %s" },
 	[R_NOT_AVAILABLE] = { 502, "5.5.1", "%s not available" },
 	[R_NEED_HELO]     = { 503, "5.5.1", "Send HELO or EHLO first" },

@@ -35,6 +35,7 @@ enum state {
 #define ST_HELLO (ST_READY | ST_MAIL | ST_RCPT)
 
 #define SYNC 1
+#define EHLO 1
 
 enum arg {
 	ARG_NONE, /* 501 if one is given */
@@ -88,6 +89,7 @@ struct command {
 	unsigned states;
 	enum arg arg;
 	int sync; /* ends a group (RFC 2920 3.1): nothing may follow it */
+	int ehlo; /* a service extension (RFC 1869 4.5): EHLO lists it */
 	void (*handler)(struct session *, char *, size_t);
 	const char *syntax; /* for HELP and for 501 */
 	const char *help;
@@ -112,22 +114,22 @@ static void cmd_turn(struct session *, char *, size_t);
  */
 /* clang-format off */
 static const struct command commands[] = {
-	/* verb   allowed in          argument  sync  handler   syntax, then what HELP adds */
-	{ "HELO", ST_ANY,             ARG_REQ,  SYNC, cmd_helo, "HELO <domain>", "greet, start over" },
-	{ "EHLO", ST_ANY,             ARG_REQ,  SYNC, cmd_ehlo, "EHLO <domain>", "greet, list extensions" },
-	{ "MAIL", ST_READY,           ARG_REQ,  0,    cmd_mail, "MAIL FROM:<address> [SIZE=n] [BODY=7BIT|8BITMIME] [SMTPUTF8]", "deliver to mailboxes" },
-	{ "SEND", ST_READY,           ARG_REQ,  0,    cmd_mail, "SEND FROM:<address> [parameters]", "deliver to terminals" },
-	{ "SOML", ST_READY,           ARG_REQ,  0,    cmd_mail, "SOML FROM:<address> [parameters]", "terminal, else mailbox" },
-	{ "SAML", ST_READY,           ARG_REQ,  0,    cmd_mail, "SAML FROM:<address> [parameters]", "terminal and mailbox" },
-	{ "RCPT", ST_MAIL | ST_RCPT,  ARG_REQ,  0,    cmd_rcpt, "RCPT TO:<address>", "add a recipient" },
-	{ "DATA", ST_RCPT,            ARG_NONE, SYNC, cmd_data, "DATA", "send the message, end with a line of one dot" },
-	{ "RSET", ST_ANY,             ARG_NONE, 0,    cmd_rset, "RSET", "abort the transaction" },
-	{ "NOOP", ST_ANY,             ARG_OPT,  SYNC, cmd_noop, "NOOP [<string>]", "do nothing" },
-	{ "QUIT", ST_ANY,             ARG_NONE, 0,    cmd_quit, "QUIT", "end the session" },
-	{ "HELP", ST_ANY,             ARG_OPT,  0,    cmd_help, "HELP [<command>]", "this help" },
-	{ "VRFY", ST_ANY,             ARG_REQ,  SYNC, cmd_vrfy, "VRFY <user>", "verify a user name" },
-	{ "EXPN", ST_ANY,             ARG_REQ,  SYNC, cmd_expn, "EXPN <list>", "expand a mailing list" },
-	{ "TURN", ST_ANY,             ARG_NONE, SYNC, cmd_turn, "TURN", "swap roles (trusted clients, with --turn)" },
+	/* verb   allowed in          argument  sync  ehlo  handler   syntax, then what HELP adds */
+	{ "HELO", ST_ANY,             ARG_REQ,  SYNC, 0,    cmd_helo, "HELO <domain>", "greet, start over" },
+	{ "EHLO", ST_ANY,             ARG_REQ,  SYNC, 0,    cmd_ehlo, "EHLO <domain>", "greet, list extensions" },
+	{ "MAIL", ST_READY,           ARG_REQ,  0,    0,    cmd_mail, "MAIL FROM:<address> [SIZE=n] [BODY=7BIT|8BITMIME] [SMTPUTF8]", "deliver to mailboxes" },
+	{ "SEND", ST_READY,           ARG_REQ,  0,    EHLO, cmd_mail, "SEND FROM:<address> [parameters]", "deliver to terminals" },
+	{ "SOML", ST_READY,           ARG_REQ,  0,    EHLO, cmd_mail, "SOML FROM:<address> [parameters]", "terminal, else mailbox" },
+	{ "SAML", ST_READY,           ARG_REQ,  0,    EHLO, cmd_mail, "SAML FROM:<address> [parameters]", "terminal and mailbox" },
+	{ "RCPT", ST_MAIL | ST_RCPT,  ARG_REQ,  0,    0,    cmd_rcpt, "RCPT TO:<address>", "add a recipient" },
+	{ "DATA", ST_RCPT,            ARG_NONE, SYNC, 0,    cmd_data, "DATA", "send the message, end with a line of one dot" },
+	{ "RSET", ST_ANY,             ARG_NONE, 0,    0,    cmd_rset, "RSET", "abort the transaction" },
+	{ "NOOP", ST_ANY,             ARG_OPT,  SYNC, 0,    cmd_noop, "NOOP [<string>]", "do nothing" },
+	{ "QUIT", ST_ANY,             ARG_NONE, 0,    0,    cmd_quit, "QUIT", "end the session" },
+	{ "HELP", ST_ANY,             ARG_OPT,  0,    EHLO, cmd_help, "HELP [<command>]", "this help" },
+	{ "VRFY", ST_ANY,             ARG_REQ,  SYNC, EHLO, cmd_vrfy, "VRFY <user>", "verify a user name" },
+	{ "EXPN", ST_ANY,             ARG_REQ,  SYNC, EHLO, cmd_expn, "EXPN <list>", "expand a mailing list" },
+	{ "TURN", ST_ANY,             ARG_NONE, SYNC, EHLO, cmd_turn, "TURN", "swap roles (trusted clients, with --turn)" },
 };
 /* clang-format on */
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
@@ -524,6 +526,43 @@ ipv6_literal(const char *s, size_t len)
 	return compressed ? groups <= 6 : groups == 8;
 }
 
+/*
+ * address_literal - length of the address-literal "[...]" at s (RFC 5321
+ * 4.1.3: an IPv4 or IPv6 address; no General-address-literal is known to
+ * us), or 0.  The path parser and HELO/EHLO share it.
+ */
+static size_t
+address_literal(const char *s, size_t len)
+{
+	const char *end;
+	size_t body;
+
+	if (len < 2 || s[0] != '[' || (end = memchr(s, ']', len)) == NULL)
+		return 0;
+	body = (size_t)(end - s) - 1;
+	if (!ipv4_literal(s + 1, body) && !ipv6_literal(s + 1, body))
+		return 0;
+	return body + 2;
+}
+
+/*
+ * has_c1 - s[0, len), well-formed UTF-8, holds a C1 control (U+0080 to
+ * U+009F, encoded C2 80 to C2 9F): CSI, OSC and ST among them, escape
+ * sequences for a terminal that shows the address.  RFC 5198 section 2
+ * keeps them out of text on the net, which RFC 6530 asks of addresses.
+ */
+static int
+has_c1(const char *s, size_t len)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	size_t i;
+
+	for (i = 0; i + 1 < len; i++)
+		if (u[i] == 0xc2 && u[i + 1] >= 0x80 && u[i + 1] <= 0x9f)
+			return 1;
+	return 0;
+}
+
 /* local_part - length of the Local-part at s, or 0. */
 static size_t
 local_part(const char *s, size_t len, int *utf8)
@@ -623,16 +662,8 @@ session_parse_path(const char *s, size_t len, int flags, struct path *p,
 		i++;
 		d = s + i;
 		if (i < len && *d == '[') {
-			const char *end = memchr(d, ']', len - i);
-			size_t body;
-
-			if (end == NULL)
+			if ((dom = address_literal(d, len - i)) == 0)
 				return PATH_SYNTAX;
-			body = (size_t)(end - d) - 1;
-			if (!ipv4_literal(d + 1, body) &&
-			    !ipv6_literal(d + 1, body))
-				return PATH_SYNTAX;
-			dom = body + 2;
 		} else {
 			dom = domain(d, len - i, &utf8);
 			if (dom == 0)
@@ -652,6 +683,8 @@ session_parse_path(const char *s, size_t len, int flags, struct path *p,
 	/* The mailbox becomes a delivery argument: never an option. */
 	if (s[start] == '-')
 		return PATH_DASH;
+	if (utf8 && has_c1(s, *used))
+		return PATH_CONTROL;
 	p->len = i - start;
 	memcpy(p->addr, s + start, p->len);
 	p->addr[p->len] = '\0';
@@ -672,6 +705,8 @@ static const struct {
 	    "domain over 255 octets" },
 	[PATH_DASH] = { R_SENDER_REFUSED, R_RCPT_REFUSED,
 	    "begins with '-'" },
+	[PATH_CONTROL] = { R_SENDER_REFUSED, R_RCPT_REFUSED,
+	    "C1 control character" },
 };
 
 /*
@@ -844,6 +879,72 @@ cmd_mail(struct session *s, char *arg, size_t len)
 	say(s, R_SENDER_OK, NULL);
 }
 
+/*
+ * next_char - the next character of the value of a local part at *p,
+ * which ends at end: quotes dropped, quoted pairs undone, so that
+ * "bob" and bob compare equal (RFC 5321 4.1.2); -1 at the end.
+ */
+static int
+next_char(const char **p, const char *end, int *quoted)
+{
+	while (*p < end && **p == '"') {
+		*quoted = !*quoted;
+		(*p)++;
+	}
+	if (*p >= end)
+		return -1;
+	if (*quoted && **p == '\\' && *p + 1 < end)
+		(*p)++;
+	return (unsigned char)*(*p)++;
+}
+
+/*
+ * same_rcpt - a and b (mailboxes as the parser left them) name the same
+ * recipient.  Domains compare without case (RFC 5321 2.4).  The local
+ * part of a local domain (or of <Postmaster>) compares without case, as
+ * the lookups take it; any other compares exactly, as its own server may
+ * tell case apart.
+ */
+static int
+same_rcpt(const struct session *s, const char *a, const char *b)
+{
+	const char *at_a = strrchr(a, '@'), *at_b = strrchr(b, '@');
+	const char *end_a = at_a != NULL ? at_a : a + strlen(a);
+	const char *end_b = at_b != NULL ? at_b : b + strlen(b);
+	int qa = 0, qb = 0, ca, cb, fold;
+
+	if ((at_a == NULL) != (at_b == NULL) ||
+	    (at_a != NULL && strcasecmp(at_a + 1, at_b + 1) != 0))
+		return 0;
+	/*
+	 * XXX: two accounts whose names differ only in case (Bob, bob)
+	 * are taken as one; the lookups find the exact name first.
+	 */
+	fold = at_a == NULL || lookup_domain_is_local(s->cfg->lookup, at_a + 1);
+	do {
+		ca = next_char(&a, end_a, &qa);
+		cb = next_char(&b, end_b, &qb);
+		if (fold && ca >= 'A' && ca <= 'Z')
+			ca += 'a' - 'A';
+		if (fold && cb >= 'A' && cb <= 'Z')
+			cb += 'a' - 'A';
+	} while (ca == cb && ca >= 0);
+	return ca == cb;
+}
+
+/* rcpt_seen - p is already a recipient of this transaction. */
+static int
+rcpt_seen(const struct session *s, const struct path *p)
+{
+	const char *r = s->rcpts;
+	size_t k;
+
+	for (k = 0; k < s->nrcpts; k++, r += strlen(r) + 1)
+		if (same_rcpt(s, r, p->addr))
+			return 1;
+	return 0;
+}
+
 static int
 rcpt_add(struct session *s, const struct path *p)
 {
@@ -883,9 +984,16 @@ recipient(struct session *s, const struct path *p, char *forward,
 
 	forward[0] = '\0';
 	if (at != NULL && !lookup_domain_is_local(lk, at + 1)) {
-		/* Relaying: RFC 5321 3.4, 251 or 551 with the path. */
+		/*
+		 * Relaying.  A trusted client gets 250, as from any relay:
+		 * 251 (RFC 5321 3.4) is for a local name that forwards, and
+		 * some clients (swaks) take it for a failure.  Others get
+		 * 551 with the path.
+		 */
+		if (s->cfg->trusted)
+			return R_RCPT_OK;
 		(void)reply_fmt(forward, size, "%s", p->addr);
-		return s->cfg->trusted ? R_WILL_FORWARD : R_TRY_FORWARD;
+		return R_TRY_FORWARD;
 	}
 	if (s->cfg->any_recipient)
 		return R_RCPT_OK;
@@ -913,12 +1021,9 @@ cmd_rcpt(struct session *s, char *arg, size_t len)
 	enum reply_id id;
 	struct path p;
 	char *rest, *key, *value;
+	int seen;
 
 	s->rcpt_tries++;
-	if (s->nrcpts >= s->cfg->max_rcpts) {
-		say(s, R_TOO_MANY_RCPTS, NULL);
-		return;
-	}
 	if (path_arg(s, arg, len, "TO:", PATH_POSTMASTER_OK, &p, &rest) < 0)
 		return;
 	/* We advertise no extension that defines a RCPT parameter. */
@@ -936,6 +1041,15 @@ cmd_rcpt(struct session *s, char *arg, size_t len)
 		say(s, R_NEED_SMTPUTF8, NULL);
 		return;
 	}
+	/*
+	 * A repeated recipient is answered as the first time but delivered
+	 * once, and it takes no second place under --max-recipients.
+	 */
+	seen = rcpt_seen(s, &p);
+	if (!seen && s->nrcpts >= s->cfg->max_rcpts) {
+		say(s, R_TOO_MANY_RCPTS, NULL);
+		return;
+	}
 	id = recipient(s, &p, forward, sizeof(forward));
 	if (reply_get(id)->code >= 400) {
 		log_event(LOG_INFO, "event=rcpt_refused rcpt=<%s> status=%d",
@@ -945,7 +1059,7 @@ cmd_rcpt(struct session *s, char *arg, size_t len)
 		say(s, id, forward);
 		return;
 	}
-	if (rcpt_add(s, &p) < 0) {
+	if (!seen && rcpt_add(s, &p) < 0) {
 		say(s, R_STORAGE, NULL);
 		return;
 	}
@@ -1162,7 +1276,12 @@ cmd_data(struct session *s, char *arg, size_t len)
 	}
 }
 
-/* A HELO or EHLO argument: one word of printable ASCII. */
+/*
+ * hello - a HELO or EHLO argument: one word of printable ASCII, and if it
+ * is an address literal (RFC 5321 4.1.1.1), one the path parser takes.
+ * A name is not checked further: many clients send one that is not a
+ * domain, and it is only shown.
+ */
 static int
 hello(struct session *s, const char *arg, size_t len, const char *verb)
 {
@@ -1173,6 +1292,10 @@ hello(struct session *s, const char *arg, size_t len, const char *verb)
 			break;
 	if (i != len || len > SMTP_DOMAIN_MAX) {
 		say(s, R_USAGE, verb);
+		return -1;
+	}
+	if (arg[0] == '[' && address_literal(arg, len) != len) {
+		say(s, R_BAD_LITERAL, NULL);
 		return -1;
 	}
 	memcpy(s->helo, arg, len);
@@ -1191,12 +1314,38 @@ cmd_helo(struct session *s, char *arg, size_t len)
 	say(s, R_HELLO, s->cfg->hostname);
 }
 
+/* may_turn - TURN would be done for this client (RFC 5321 appendix F.1). */
+static int
+may_turn(const struct session *s)
+{
+	return s->cfg->turn != NULL && s->cfg->trusted;
+}
+
+/* offered - c works here, in this configuration, for this client. */
+static int
+offered(const struct session *s, const struct command *c)
+{
+	if (c->handler == cmd_vrfy)
+		return !s->cfg->no_vrfy;
+	if (c->handler == cmd_expn)
+		return !s->cfg->no_expn;
+	if (c->handler == cmd_turn)
+		return may_turn(s);
+	return 1;
+}
+
+/*
+ * cmd_ehlo - the extensions: the parameters first, then the commands
+ * of the grammar table that are registered service extensions (RFC 1869
+ * 4.5), those that work here, in table order.
+ */
 static void
 cmd_ehlo(struct session *s, char *arg, size_t len)
 {
 	char size[32];
-	const char *ext[] = { size, "PIPELINING", "8BITMIME",
-		"ENHANCEDSTATUSCODES", "SMTPUTF8", "HELP" };
+	const char *ext[5 + NCOMMANDS] = { size, "PIPELINING", "8BITMIME",
+		"ENHANCEDSTATUSCODES", "SMTPUTF8" };
+	size_t i, n = 5;
 
 	if (hello(s, arg, len, "EHLO <domain>") < 0)
 		return;
@@ -1204,8 +1353,10 @@ cmd_ehlo(struct session *s, char *arg, size_t len)
 	/* RFC 1870: "SIZE 0" says there is no fixed limit. */
 	(void)reply_fmt(size, sizeof(size), "SIZE %llu",
 	    (unsigned long long)s->cfg->max_size);
-	reply_lines(&s->out, R_HELLO, s->cfg->hostname, ext,
-	    sizeof(ext) / sizeof(ext[0]));
+	for (i = 0; i < NCOMMANDS; i++)
+		if (commands[i].ehlo && offered(s, &commands[i]))
+			ext[n++] = commands[i].verb;
+	reply_lines(&s->out, R_HELLO, s->cfg->hostname, ext, n);
 }
 
 static void
@@ -1367,7 +1518,7 @@ cmd_turn(struct session *s, char *arg, size_t len)
 	 * to whoever asks, so it is only for trusted clients (RELAYCLIENT,
 	 * --relay-net), and only when --turn names what to run.
 	 */
-	if (s->cfg->turn == NULL || !s->cfg->trusted) {
+	if (!may_turn(s)) {
 		say(s, R_NOT_AVAILABLE, "TURN");
 		return;
 	}

@@ -61,6 +61,7 @@ enum path_result {
 	PATH_LOCAL_TOO_LONG,  /* 553: local part over SMTP_LOCAL_MAX */
 	PATH_DOMAIN_TOO_LONG, /* 553: domain over SMTP_DOMAIN_MAX */
 	PATH_DASH,	      /* 553: mailbox begins with '-' */
+	PATH_CONTROL,	      /* 553: a C1 control (U+0080-U+009F) */
 };
 
 struct path {

@@ -8,7 +8,8 @@
  * A mailbox it accepts becomes an argument of the delivery command, so
  * beyond the sanitizers it checks: the path ends in '>' at *used, which is
  * at most SMTP_PATH_MAX; the mailbox is a C string of p->len octets with
- * no control character, DEL or (unless SMTPUTF8 is needed) 8-bit octet,
+ * no control character, DEL, C1 control (UTF-8 C2 80 to C2 9F: CSI, OSC
+ * and ST for a terminal) or (unless SMTPUTF8 is needed) 8-bit octet,
  * does not begin with '-', and is empty only for "<>" as a reverse-path.
  * A refused path leaves p empty.
  */
@@ -50,6 +51,10 @@ check(const char *s, size_t len, int flags)
 		unsigned char c = (unsigned char)p.addr[i];
 
 		if (c < 0x20 || c == 0x7f || (c >= 0x80 && !p.utf8))
+			abort();
+		if (c == 0xc2 && i + 1 < p.len &&
+		    (unsigned char)p.addr[i + 1] >= 0x80 &&
+		    (unsigned char)p.addr[i + 1] <= 0x9f)
 			abort();
 	}
 	/* Only <Postmaster> may go without a domain. */

@@ -309,6 +309,21 @@ START_TEST(test_invalid_utf8_gets_syntax)
 }
 END_TEST
 
+/* RFC 5198 section 2: C1 controls (CSI, OSC, ST) drive terminals. */
+START_TEST(test_c1_control_refused)
+{
+	/* Octal, as a hex escape would take the digit after it. */
+	expect_result("<\"\302\2332J\302\2350;x\302\234\"@evil.example>", 28,
+	    PATH_NULL_OK, PATH_CONTROL);
+	expect_result("<a\xc2\x80@x.org>", 11, 0, PATH_CONTROL);
+	expect_result("<a@x\xc2\x9f.org>", 11, 0, PATH_CONTROL);
+	expect_result("<@x\xc2\x85.org:a@y.org>", 18, 0, PATH_CONTROL);
+	/* U+00A0 and U+00C0 are not C1 controls. */
+	expect_ok("<a\xc2\xa0@x.org>", 0, "a\xc2\xa0@x.org", 1);
+	expect_ok("<a\xc3\x80@x.org>", 0, "a\xc3\x80@x.org", 1);
+}
+END_TEST
+
 START_TEST(test_local_part_of_64_accepted_65_refused)
 {
 	char buf[600];
@@ -743,6 +758,7 @@ session_suite(void)
 	    tc, test_malformed_path_gets_syntax, 0, (int)NBAD_PATHS);
 	tcase_add_loop_test(
 	    tc, test_invalid_utf8_gets_syntax, 0, (int)NBAD_UTF8);
+	tcase_add_test(tc, test_c1_control_refused);
 	tcase_add_test(tc, test_local_part_of_64_accepted_65_refused);
 	tcase_add_test(tc, test_domain_over_255_refused);
 	tcase_add_test(tc, test_path_over_256_refused_256_accepted);
