@@ -203,7 +203,7 @@ write_all(struct out *o, const char *p, size_t len)
 		if (r <= 0)
 			return -1;
 		if (pfd[1].revents != 0) {
-			grace_end = now_ms() + TERM_WRITE_GRACE * 1000;
+			grace_end = now_ms() + (int64_t)TERM_WRITE_GRACE * 1000;
 			pfd[1].fd = -1; /* still readable: poll it no more */
 		}
 		if (pfd[0].revents == 0)
