@@ -12,10 +12,13 @@
  */
 #include <errno.h>
 #include <poll.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
+#include "log.h"
 #include "reply.h"
 
 /* clang-format off */
@@ -107,8 +110,16 @@ reply_init(struct out *o, int fd, int timeout)
 {
 	o->fd = fd;
 	o->timeout = timeout;
+	o->term_fd = -1;
 	o->failed = 0;
 	o->len = 0;
+}
+
+/* reply_set_term - writes give up TERM_WRITE_GRACE s after term_fd fires. */
+void
+reply_set_term(struct out *o, int term_fd)
+{
+	o->term_fd = term_fd;
 }
 
 /*
@@ -152,20 +163,52 @@ reply_clean(char *dst, size_t size, const char *src, size_t len)
 	return len;
 }
 
-/* write_all - write len bytes, waiting at most o->timeout for the client. */
+static int64_t
+now_ms(void)
+{
+	struct timespec ts;
+
+	(void)clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/*
+ * write_all - write len bytes, waiting at most o->timeout for the client
+ * each time it does not read.  Once SIGTERM is pending on o->term_fd (it
+ * is left there for the session to see), the write has TERM_WRITE_GRACE
+ * seconds more: a client that stopped reading cannot hold up shutdown.
+ */
 static int
 write_all(struct out *o, const char *p, size_t len)
 {
-	struct pollfd pfd = { .fd = o->fd, .events = POLLOUT };
+	struct pollfd pfd[2] = {
+		{ .fd = o->fd, .events = POLLOUT },
+		{ .fd = o->term_fd, .events = POLLIN },
+	};
+	int64_t grace_end = -1;
 
 	while (len > 0) {
 		ssize_t n;
-		int r = poll(&pfd, 1, o->timeout * 1000);
+		int64_t wait = (int64_t)o->timeout * 1000;
+		int r;
 
+		if (grace_end >= 0 && grace_end - now_ms() < wait)
+			wait = grace_end - now_ms();
+		if (wait < 0)
+			wait = 0;
+		r = poll(pfd, 2, (int)wait);
 		if (r < 0 && errno == EINTR)
 			continue;
+		if (r == 0 && grace_end >= 0 && now_ms() >= grace_end)
+			log_event(LOG_NOTICE, "event=sigterm blocked=write");
 		if (r <= 0)
 			return -1;
+		if (pfd[1].revents != 0) {
+			grace_end = now_ms() + (int64_t)TERM_WRITE_GRACE * 1000;
+			pfd[1].fd = -1; /* still readable: poll it no more */
+		}
+		if (pfd[0].revents == 0)
+			continue;
 		n = write(o->fd, p, len);
 		if (n < 0 && (errno == EINTR || errno == EAGAIN))
 			continue;

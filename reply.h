@@ -90,6 +90,7 @@ struct reply {
 struct out {
 	int fd;
 	int timeout; /* seconds a write may wait for the client */
+	int term_fd; /* readable when SIGTERM arrived, or -1 */
 	int failed;  /* a write failed: the client is gone */
 	size_t len;
 	char buf[OUTBUF_SIZE];
@@ -97,6 +98,7 @@ struct out {
 
 const struct reply *reply_get(enum reply_id id);
 void reply_init(struct out *o, int fd, int timeout);
+void reply_set_term(struct out *o, int term_fd);
 void reply(struct out *o, enum reply_id id, const char *arg);
 void reply_lines(struct out *o, enum reply_id id, const char *arg,
     const char *const *more, size_t n);

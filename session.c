@@ -1649,6 +1649,7 @@ session_run(const struct config *cfg)
 	s->state = ST_START;
 	s->session_end = now_ms() + (int64_t)cfg->session_timeout * 1000;
 	reply_init(&s->out, cfg->out_fd, cfg->timeout);
+	reply_set_term(&s->out, cfg->term_fd);
 	/* A client that talks before the greeting is not waiting for us. */
 	if (early_input(s)) {
 		reply(&s->out, R_OUT_OF_SYNC, cfg->hostname);

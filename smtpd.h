@@ -69,6 +69,12 @@
 #define INBUF_SIZE    65536
 #define OUTBUF_SIZE   4096
 
+/*
+ * Seconds a write to the client may still wait once SIGTERM arrived: a
+ * client that stopped reading must not hold up shutdown for --timeout.
+ */
+#define TERM_WRITE_GRACE 2
+
 /* What the delivery command may tell us on its stdout or stderr. */
 #define DELIVERY_TEXT_MAX 200
 

@@ -565,25 +565,39 @@ done:
  * store_turn - hand the connection itself to argv (TURN): the connection
  * becomes its stdin and stdout, SMTP_HELO names the client, and it runs
  * in our place, with no other descriptor and no signal blocked.  Returns
- * only on failure, -1 with errno set.
+ * only on failure, -1 with errno set, with the connection still open
+ * where it was and our signal dispositions back, so the caller can still
+ * answer 421 (under systemd the connection is fd 3: closing it before
+ * execv() left the client a 250 and then EOF).
  */
 int
 store_turn(char *const *argv, int in_fd, int out_fd, const char *helo)
 {
-	sigset_t none;
+	sigset_t none, old;
+	int e;
 
-	if (setenv("SMTP_HELO", helo, 1) < 0 ||
+	/*
+	 * Descriptors from 3 up are closed by a successful exec, not
+	 * before it (Linux 5.11 and later; an older kernel fails the TURN
+	 * here, before anything changed).
+	 */
+	if (close_range(3, ~0U, CLOSE_RANGE_CLOEXEC) < 0 ||
+	    setenv("SMTP_HELO", helo, 1) < 0 ||
 	    (in_fd != 0 && dup2(in_fd, 0) < 0) ||
 	    (out_fd != 1 && dup2(out_fd, 1) < 0))
 		return -1;
-	closefrom(3);
 	(void)signal(SIGPIPE, SIG_DFL);
 	(void)signal(SIGXFSZ, SIG_DFL);
 	(void)sigemptyset(&none);
-	(void)sigprocmask(SIG_SETMASK, &none, NULL);
+	(void)sigprocmask(SIG_SETMASK, &none, &old);
 	if (strchr(argv[0], '/') != NULL)
 		(void)execv(argv[0], argv);
 	else
 		(void)execvp(argv[0], argv);
+	e = errno;
+	(void)sigprocmask(SIG_SETMASK, &old, NULL);
+	(void)signal(SIGPIPE, SIG_IGN);
+	(void)signal(SIGXFSZ, SIG_IGN);
+	errno = e;
 	return -1;
 }
