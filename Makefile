@@ -79,7 +79,8 @@ check-plain: $(BIN) $(B)/unit/run
 
 # Installs what the build and the tests need (Debian), if it is missing.
 deps:
-	@tests/install-deps pkg-config check libsystemd-dev python3 time
+	@tests/install-deps pkg-config check libsystemd-dev python3 time \
+	    systemd
 
 # valgrind: the transcripts once more, each smtpd under memcheck; an
 # invalid access or a leak makes smtpd exit 1, which fails its test.
