@@ -230,7 +230,8 @@ libsystemd(void)
  * from 3.  It is read here by hand, as sd_listen_fds() and sd_is_socket()
  * would: loading libsystemd for that would cost every connection about
  * 0.9 M instructions, three times the rest of a session.  Returns -1
- * with *why set when LISTEN_FDS cannot be honoured.
+ * with *why set when LISTEN_FDS cannot be honoured, as when the socket
+ * is one that listens (Accept=no).
  */
 static int
 connection(const char **why)
@@ -255,6 +256,18 @@ connection(const char **why)
 		0 ||
 	    type != SOCK_STREAM) {
 		*why = "LISTEN_FDS: expected one stream socket on descriptor 3";
+		return -1;
+	}
+	/*
+	 * A socket unit with Accept=no hands over the listening socket:
+	 * taken for the connection, it would wait for --timeout.
+	 */
+	len = sizeof(type);
+	if (getsockopt(LISTEN_FDS_START, SOL_SOCKET, SO_ACCEPTCONN, &type,
+		&len) < 0 ||
+	    type != 0) {
+		*why = "LISTEN_FDS: descriptor 3 is a listening socket, not a "
+		       "connection: use Accept=yes in the .socket unit";
 		return -1;
 	}
 	(void)fcntl(LISTEN_FDS_START, F_SETFD, FD_CLOEXEC);
