@@ -70,7 +70,7 @@ check-plain: $(BIN) $(B)/unit/run
 	tests/run-sessions $(BIN)
 	tests/sessions-timed $(BIN)
 	tests/sync-check $(BIN)
-	tests/activation $(BIN)
+	tests/startup $(BIN)
 	tests/faults $(BIN)
 	tests/kill-random $(BIN)
 	tests/deliver-tty
