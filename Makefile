@@ -71,6 +71,7 @@ check-plain: $(BIN) $(B)/unit/run
 	tests/sessions-timed $(BIN)
 	tests/sync-check $(BIN)
 	tests/turn-and-term $(BIN)
+	tests/startup $(BIN)
 	tests/faults $(BIN)
 	tests/kill-random $(BIN)
 	tests/deliver-tty

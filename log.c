@@ -17,6 +17,11 @@
  * ASCII written as \xHH.  A field whose value is empty is left out.  A
  * line can therefore be split into its fields
  * without doubt, and no client can forge a line or a field.
+ *
+ * A field is written whole or not at all: one that does not fit (in the
+ * line, or in the room the values are expanded in) is dropped with every
+ * field after it, and the line ends in " cut=1", so that no line ends in
+ * a prefix of a value ("rcpts=1" for 12) that reads as a real one.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -75,9 +80,13 @@ static const struct {
 };
 /* clang-format on */
 
-/* One event taken apart: keys, and values as the arguments made them. */
+/*
+ * One event taken apart: keys, and values as the arguments made them;
+ * cut when a field did not fit in raw, or there were too many.
+ */
 struct rec {
 	size_t n;
+	int cut;
 	char key[LOG_FIELDS_MAX][LOG_KEY_MAX];
 	const char *val[LOG_FIELDS_MAX];
 	char raw[LOG_LINE_MAX];
@@ -104,7 +113,10 @@ log_init(enum log_sink sink, log_sendv_fn sendv)
 		openlog("smtpd", LOG_PID, LOG_MAIL);
 }
 
-/* conv - one conversion of fmt at *f (just after '%') into out. */
+/*
+ * conv - one conversion of fmt at *f (just after '%') into out; returns
+ * the length it needed, which is size or more when it was cut.
+ */
 static size_t
 conv(const char **f, va_list *ap, char *out, size_t size)
 {
@@ -134,14 +146,12 @@ conv(const char **f, va_list *ap, char *out, size_t size)
 		s++;
 	}
 	*f = s;
-	if (n < 0)
-		return 0;
-	return (size_t)n < size ? (size_t)n : size - 1;
+	return n < 0 ? 0 : (size_t)n;
 }
 
 /*
  * parse - split "key=value key=value" into r, expanding the conversions
- * of each value; a value too long for what is left is cut.
+ * of each value; a value too long for what is left ends r, cut.
  */
 static void
 parse(struct rec *r, const char *fmt, va_list *ap)
@@ -149,9 +159,17 @@ parse(struct rec *r, const char *fmt, va_list *ap)
 	size_t used = 0;
 
 	r->n = 0;
-	while (*fmt != '\0' && r->n < LOG_FIELDS_MAX) {
-		size_t k = 0;
+	r->cut = 0;
+	while (*fmt == ' ')
+		fmt++;
+	while (*fmt != '\0') {
+		size_t k = 0, start = used;
 		char *v = r->raw + used;
+
+		if (r->n == LOG_FIELDS_MAX) {
+			r->cut = 1;
+			return;
+		}
 
 		while (*fmt == ' ')
 			fmt++;
@@ -164,21 +182,26 @@ parse(struct rec *r, const char *fmt, va_list *ap)
 		if (*fmt == '=')
 			fmt++;
 		while (*fmt != '\0' && *fmt != ' ') {
+			size_t room = sizeof(r->raw) - used, n = 1;
+
 			if (*fmt == '%') {
 				fmt++;
-				used += conv(&fmt, ap, r->raw + used,
-				    sizeof(r->raw) - used);
-				continue;
+				n = conv(&fmt, ap, r->raw + used, room);
+			} else if (room > 1) {
+				r->raw[used] = *fmt++;
 			}
-			if (used < sizeof(r->raw) - 1)
-				r->raw[used++] = *fmt;
-			fmt++;
+			/* The value and its NUL must fit. */
+			if (n >= room) {
+				r->raw[start] = '\0';
+				r->cut = 1;
+				return;
+			}
+			used += n;
 		}
-		/* A full buffer leaves the values after it empty. */
-		r->raw[used] = '\0';
-		if (used < sizeof(r->raw) - 1)
-			used++;
+		r->raw[used++] = '\0';
 		r->val[r->n++] = v;
+		while (*fmt == ' ')
+			fmt++;
 	}
 }
 
@@ -240,24 +263,34 @@ escape(struct buf *b, const char *v, int quote)
 	b->p[b->len++] = '"';
 }
 
-/* text - the line "key=value ..." of r into b, " cut=1" if it was cut. */
+/*
+ * text - the line "key=value ..." of r into b, whole fields only, then
+ * " cut=1" if one was left out; put() kept the room for it.
+ */
 static void
 text(struct buf *b, const struct rec *r)
 {
-	size_t i;
+	size_t i, base = b->len;
 
 	for (i = 0; i < r->n && !b->cut; i++) {
+		size_t start = b->len;
+
 		if (r->val[i][0] == '\0')
 			continue; /* unknown, or none: left out */
-		if (i > 0)
+		if (b->len > base)
 			(void)put(b, " ", 1);
 		(void)put(b, r->key[i], strlen(r->key[i]));
 		(void)put(b, "=", 1);
 		escape(b, r->val[i], 1);
+		if (b->cut)
+			b->len = start; /* a field is whole, or not there */
 	}
-	if (b->cut) {
-		memcpy(b->p + b->len, " cut=1", 6);
-		b->len += 6;
+	if (b->cut || r->cut) {
+		b->cut = 1;
+		if (b->len > base)
+			b->p[b->len++] = ' ';
+		memcpy(b->p + b->len, "cut=1", 5);
+		b->len += 5;
 	}
 }
 
@@ -304,12 +337,13 @@ field_name(struct buf *b, const char *key)
 /*
  * journal - the event as journal fields: MESSAGE (the text line),
  * PRIORITY, MESSAGE_ID, SYSLOG_IDENTIFIER, SYSLOG_FACILITY (mail), and
- * one field per key.  Returns what sd_journal_sendv returned.
+ * one field per key, whole, then SMTP_CUT=1 if one was left out.
+ * Returns what sd_journal_sendv returned.
  */
 static int
 journal(int level, const struct rec *r, const char *line, size_t len)
 {
-	struct iovec iov[LOG_FIELDS_MAX + 5];
+	struct iovec iov[LOG_FIELDS_MAX + 6];
 	char store[LOG_LINE_MAX * 3], head[64];
 	struct buf b = { store, 0, sizeof(store), 0 };
 	const char *id = NULL;
@@ -345,6 +379,8 @@ journal(int level, const struct rec *r, const char *line, size_t len)
 			iov[n++] =
 			    (struct iovec){ store + start, b.len - start };
 	}
+	if (b.cut || r->cut)
+		iov[n++] = (struct iovec){ "SMTP_CUT=1", 10 };
 	return log_sendv(iov, (int)n);
 }
 

@@ -124,11 +124,13 @@ stderr_is_client(int conn)
 }
 
 /*
- * fail - a start-up failure: tell the client 421 so that it retries,
- * and say why on stderr.  Does not return.
+ * refuse - a start-up failure: say "why: what: reason" and the hint
+ * (each part only if given) on stderr, tell the client 421 so that it
+ * retries, and exit with status.  Does not return.
  */
 static void
-fail(const char *hostname, int status, const char *why, const char *what)
+refuse(const char *hostname, int status, const char *why, const char *what,
+    const char *reason, const char *hint)
 {
 	struct out o;
 
@@ -138,18 +140,39 @@ fail(const char *hostname, int status, const char *why, const char *what)
 	 * changes nothing: 421 anyway.
 	 */
 	if (!stderr_is_client(STDIN_FILENO)) {
-		(void)fprintf(stderr, "smtpd: %s%s%s%s\n", why,
-		    what ? ": " : "", what ? what : "",
-		    status == EXIT_USAGE ? " (see smtpd --help)" : "");
+		(void)fprintf(stderr, "smtpd: %s%s%s%s%s%s\n", why,
+		    what ? ": " : "", what ? what : "", reason ? ": " : "",
+		    reason ? reason : "", hint ? hint : "");
 	} else {
 		openlog("smtpd", LOG_PID, LOG_MAIL);
-		syslog(LOG_ERR, "%s%s%s", why, what ? ": " : "",
-		    what ? what : "");
+		syslog(LOG_ERR, "%s%s%s%s%s", why, what ? ": " : "",
+		    what ? what : "", reason ? ": " : "", reason ? reason : "");
 	}
 	reply_init(&o, STDOUT_FILENO, 5);
 	reply(&o, R_SHUTDOWN, hostname);
 	(void)reply_flush(&o);
 	exit(status);
+}
+
+/*
+ * fail - refuse for why and what; a usage error (EXIT_USAGE) points to
+ * --help.
+ */
+static void
+fail(const char *hostname, int status, const char *why, const char *what)
+{
+	refuse(hostname, status, why, what, NULL,
+	    status == EXIT_USAGE ? " (see smtpd --help)" : NULL);
+}
+
+/*
+ * fail_file - refuse for a file that cannot be used: its name and the
+ * reason, errno err; --help could not say more.
+ */
+static void
+fail_file(const char *hostname, const char *why, const char *path, int err)
+{
+	refuse(hostname, EXIT_USAGE, why, path, strerror(err), NULL);
 }
 
 /* number - a decimal option value within [min, max]; -1 if it is not. */
@@ -230,7 +253,8 @@ libsystemd(void)
  * from 3.  It is read here by hand, as sd_listen_fds() and sd_is_socket()
  * would: loading libsystemd for that would cost every connection about
  * 0.9 M instructions, three times the rest of a session.  Returns -1
- * with *why set when LISTEN_FDS cannot be honoured.
+ * with *why set when LISTEN_FDS cannot be honoured, as when the socket
+ * is one that listens (Accept=no).
  */
 static int
 connection(const char **why)
@@ -255,6 +279,18 @@ connection(const char **why)
 		0 ||
 	    type != SOCK_STREAM) {
 		*why = "LISTEN_FDS: expected one stream socket on descriptor 3";
+		return -1;
+	}
+	/*
+	 * A socket unit with Accept=no hands over the listening socket:
+	 * taken for the connection, it would wait for --timeout.
+	 */
+	len = sizeof(type);
+	if (getsockopt(
+	        LISTEN_FDS_START, SOL_SOCKET, SO_ACCEPTCONN, &type, &len) < 0 ||
+	    type != 0) {
+		*why = "LISTEN_FDS: descriptor 3 is a listening socket, not a "
+		       "connection: use Accept=yes in the .socket unit";
 		return -1;
 	}
 	(void)fcntl(LISTEN_FDS_START, F_SETFD, FD_CLOEXEC);
@@ -373,21 +409,40 @@ trusted(const char *peer, const struct lookup_net *nets, size_t n)
 }
 
 /*
+ * not_directory - 0, or -1 with errno EISDIR for a directory, which
+ * open(2) takes but read(2) refuses with a reason that would mislead.
+ */
+static int
+not_directory(const char *path)
+{
+	struct stat st;
+
+	if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
+		errno = EISDIR;
+		return -1;
+	}
+	return 0;
+}
+
+/*
  * load - users and aliases, read once.  A file that cannot be read is a
- * configuration error, except a missing default aliases file.
+ * configuration error, told with its name and the reason, except a
+ * missing default aliases file.
  */
 static void
 load(struct lookup *lk, const char *hostname, const char *passwd,
     const char *aliases)
 {
-	if (passwd != NULL && lookup_load_passwd(lk, passwd) < 0)
-		fail(hostname, EXIT_USAGE, "cannot read the --passwd file",
-		    passwd);
-	if (lookup_defer(lk, aliases ? aliases : DEFAULT_ALIASES,
-		DEFAULT_LOGIN_DEFS) < 0 &&
+	const char *a = aliases ? aliases : DEFAULT_ALIASES;
+
+	if (passwd != NULL &&
+	    (not_directory(passwd) < 0 || lookup_load_passwd(lk, passwd) < 0))
+		fail_file(
+		    hostname, "cannot read the --passwd file", passwd, errno);
+	if ((not_directory(a) < 0 ||
+	        lookup_defer(lk, a, DEFAULT_LOGIN_DEFS) < 0) &&
 	    (aliases != NULL || errno != ENOENT))
-		fail(hostname, EXIT_USAGE, "cannot read the aliases file",
-		    aliases ? aliases : DEFAULT_ALIASES);
+		fail_file(hostname, "cannot read the aliases file", a, errno);
 }
 
 /*
