@@ -123,6 +123,9 @@ stderr_is_client(int conn)
 	return e.st_dev == c.st_dev && e.st_ino == c.st_ino;
 }
 
+/* Where a start-up 421 goes: the connection, once main knows it. */
+static int client_fd = STDOUT_FILENO;
+
 /*
  * refuse - a start-up failure: say "why: what: reason" and the hint
  * (each part only if given) on stderr, tell the client 421 so that it
@@ -139,7 +142,8 @@ refuse(const char *hostname, int status, const char *why, const char *what,
 	 * reason goes to syslog.  A diagnostic that cannot be written
 	 * changes nothing: 421 anyway.
 	 */
-	if (!stderr_is_client(STDIN_FILENO)) {
+	if (!stderr_is_client(
+		client_fd == STDOUT_FILENO ? STDIN_FILENO : client_fd)) {
 		(void)fprintf(stderr, "smtpd: %s%s%s%s%s%s\n", why,
 		    what ? ": " : "", what ? what : "", reason ? ": " : "",
 		    reason ? reason : "", hint ? hint : "");
@@ -148,7 +152,7 @@ refuse(const char *hostname, int status, const char *why, const char *what,
 		syslog(LOG_ERR, "%s%s%s%s%s", why, what ? ": " : "",
 		    what ? what : "", reason ? ": " : "", reason ? reason : "");
 	}
-	reply_init(&o, STDOUT_FILENO, 5);
+	reply_init(&o, client_fd, 5);
 	reply(&o, R_SHUTDOWN, hostname);
 	(void)reply_flush(&o);
 	exit(status);
@@ -538,6 +542,15 @@ main(int argc, char **argv)
 	if (sigprocmask(SIG_BLOCK, &term, NULL) == 0)
 		cfg.term_fd = signalfd(-1, &term, SFD_CLOEXEC | SFD_NONBLOCK);
 
+	/*
+	 * The connection first, so that every later failure tells the
+	 * client, on systemd's descriptor 3 too (stdout is the journal).
+	 */
+	if ((cfg.in_fd = connection(&why)) >= 0) {
+		cfg.out_fd =
+		    cfg.in_fd == STDIN_FILENO ? STDOUT_FILENO : cfg.in_fd;
+		client_fd = cfg.out_fd;
+	}
 	if (lk == NULL || nets == NULL)
 		fail(fqdn(), EXIT_INTERNAL, "out of memory", NULL);
 	opterr = 0;
@@ -658,9 +671,8 @@ main(int argc, char **argv)
 	cfg.tmpdir = getenv("TMPDIR");
 	if (cfg.tmpdir == NULL || cfg.tmpdir[0] == '\0')
 		cfg.tmpdir = "/tmp";
-	if ((cfg.in_fd = connection(&why)) < 0)
+	if (cfg.in_fd < 0)
 		fail(cfg.hostname, EXIT_INTERNAL, why, NULL);
-	cfg.out_fd = cfg.in_fd == STDIN_FILENO ? STDOUT_FILENO : cfg.in_fd;
 	cfg.sync_check = strcmp(sync, "on") == 0 ||
 	    (strcmp(sync, "auto") == 0 && fd_is_socket(cfg.in_fd));
 	addresses(&cfg, &port);
