@@ -71,6 +71,7 @@ check-plain: $(BIN) $(B)/unit/run
 	tests/sessions-timed $(BIN)
 	tests/sync-check $(BIN)
 	tests/faults $(BIN)
+	tests/aliases-changed $(BIN)
 	tests/kill-random $(BIN)
 	tests/deliver-tty
 	tests/hostile $(if $(SAN),--no-rss) $(BIN)

@@ -54,6 +54,7 @@ struct lookup {
 	/* Read at the first question, not for every connection. */
 	char *aliases_later;	  /* an aliases file to load, or NULL */
 	const char *login_defs_later; /* where UID_MIN is, or NULL */
+	int aliases_logged;	      /* that they failed to load */
 };
 
 /* Someone found: name, full name, uid. */
@@ -73,10 +74,27 @@ lookup_new(void)
 	return lk;
 }
 
+/* clear_aliases - forget every alias. */
+static void
+clear_aliases(struct lookup *lk)
+{
+	size_t i, j;
+
+	for (i = 0; i < lk->naliases; i++) {
+		for (j = 0; j < lk->aliases[i].n; j++)
+			free(lk->aliases[i].members[j]);
+		free(lk->aliases[i].members);
+		free(lk->aliases[i].name);
+	}
+	free(lk->aliases);
+	lk->aliases = NULL;
+	lk->naliases = 0;
+}
+
 void
 lookup_free(struct lookup *lk)
 {
-	size_t i, j;
+	size_t i;
 
 	if (lk == NULL)
 		return;
@@ -86,15 +104,9 @@ lookup_free(struct lookup *lk)
 		free(lk->users[i].name);
 		free(lk->users[i].gecos);
 	}
-	for (i = 0; i < lk->naliases; i++) {
-		for (j = 0; j < lk->aliases[i].n; j++)
-			free(lk->aliases[i].members[j]);
-		free(lk->aliases[i].members);
-		free(lk->aliases[i].name);
-	}
+	clear_aliases(lk);
 	free(lk->domains);
 	free(lk->users);
-	free(lk->aliases);
 	free(lk->aliases_later);
 	free(lk);
 }
@@ -179,22 +191,52 @@ primary(const struct lookup *lk)
  * Files.
  */
 
-/* slurp - the whole file at path, NUL-terminated, at most LOOKUP_FILE_MAX. */
+/*
+ * open_file - path opened for reading, if it is a regular file of at most
+ * LOOKUP_FILE_MAX octets (or /dev/null, which is empty): a directory
+ * cannot be read, and a FIFO would block the session.  The descriptor, or
+ * -1 with errno (EISDIR, EINVAL for another type, EFBIG).
+ */
+static int
+open_file(const char *path, struct stat *st)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK), e;
+
+	if (fd < 0)
+		return -1;
+	if (fstat(fd, st) < 0)
+		e = errno;
+	else if (S_ISDIR(st->st_mode))
+		e = EISDIR;
+	else if (!S_ISREG(st->st_mode) && strcmp(path, "/dev/null") != 0)
+		e = EINVAL;
+	else if ((uint64_t)st->st_size > LOOKUP_FILE_MAX)
+		e = EFBIG;
+	else
+		return fd;
+	(void)close(fd);
+	errno = e;
+	return -1;
+}
+
+/* file_error - what open_file's errno means, for a log line. */
+static const char *
+file_error(int e)
+{
+	return e == EINVAL ? "not a regular file" : strerror(e);
+}
+
+/* slurp - the whole file at path, NUL-terminated (see open_file). */
 static char *
 slurp(const char *path, size_t *len)
 {
 	struct stat st;
 	char *buf;
 	size_t n = 0;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	int fd = open_file(path, &st);
 
 	if (fd < 0)
 		return NULL;
-	if (fstat(fd, &st) < 0 || (uint64_t)st.st_size > LOOKUP_FILE_MAX) {
-		(void)close(fd);
-		errno = EFBIG;
-		return NULL;
-	}
 	if ((buf = malloc((size_t)st.st_size + 1)) == NULL) {
 		(void)close(fd);
 		return NULL;
@@ -549,13 +591,15 @@ lookup_load_aliases(struct lookup *lk, const char *path)
 /*
  * lookup_defer - load the aliases file at path and UID_MIN from
  * login_defs at the first question (lookup_prepare), not now: most
- * connections ask none.  The aliases file is opened now, so that one
- * that cannot be read is still a start-up error: 0, or -1 with errno.
+ * connections ask none.  The aliases file is checked now, so that one
+ * that cannot be read (see open_file) is still a start-up error: 0, or
+ * -1 with errno.
  */
 int
 lookup_defer(struct lookup *lk, const char *path, const char *login_defs)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	struct stat st;
+	int fd = open_file(path, &st);
 
 	lk->login_defs_later = login_defs;
 	if (fd < 0)
@@ -567,22 +611,38 @@ lookup_defer(struct lookup *lk, const char *path, const char *login_defs)
 	return 0;
 }
 
-/* lookup_prepare - load what lookup_defer put off: 0, or -1 (450). */
+/*
+ * lookup_prepare - load what lookup_defer put off: 0, or -1 (450).  An
+ * aliases file that cannot be loaded now (it became a directory, too
+ * large, unreadable since start-up; memory ran short) is tried again at
+ * each question, and each is answered -1 until it loads: answering
+ * without the aliases would say "no such user" for real lists.  The
+ * failure is logged once a session.
+ */
 int
 lookup_prepare(struct lookup *lk)
 {
-	int r = 0;
+	int e;
 
 	if (lk->login_defs_later != NULL) {
 		lk->uid_min = lookup_uid_min(lk->login_defs_later);
 		lk->login_defs_later = NULL;
 	}
-	if (lk->aliases_later != NULL) {
-		r = lookup_load_aliases(lk, lk->aliases_later);
+	if (lk->aliases_later == NULL)
+		return 0;
+	if (lookup_load_aliases(lk, lk->aliases_later) == 0) {
 		free(lk->aliases_later);
 		lk->aliases_later = NULL;
+		return 0;
 	}
-	return r;
+	e = errno;
+	clear_aliases(lk); /* what a parse cut short by ENOMEM left */
+	if (!lk->aliases_logged)
+		log_event(LOG_WARNING,
+		    "event=lookup_failed what=aliases file=%s error=%s",
+		    lk->aliases_later, file_error(e));
+	lk->aliases_logged = 1;
+	return -1;
 }
 
 /*
@@ -883,7 +943,7 @@ expand_include(const struct lookup *lk, struct expansion *ex,
 		return 0;
 	if ((buf = slurp(file, &len)) == NULL) {
 		log_event(LOG_WARNING, "event=lookup_failed what=include error=%s",
-		    strerror(errno));
+		    file_error(errno));
 		return -1;
 	}
 	ex->depth++;

@@ -5,9 +5,12 @@
  * domains and address literals, and --relay-net prefixes.
  */
 #include <check.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "lookup.h"
@@ -352,6 +355,85 @@ START_TEST(test_recipient_user_postmaster_and_unknown)
 END_TEST
 
 /*
+ * The aliases file: checked at start, read at the first question.
+ */
+
+/* write_file - path, created if need be, holds text. */
+static void
+write_file(const char *path, const char *text)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+	ck_assert_int_eq(close(fd), 0);
+}
+
+START_TEST(test_start_refuses_what_cannot_be_read)
+{
+	char dir[] = "/tmp/check_lookup.XXXXXX", fifo[64], big[64];
+	int fd;
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	(void)snprintf(fifo, sizeof(fifo), "%s/fifo", dir);
+	(void)snprintf(big, sizeof(big), "%s/big", dir);
+	ck_assert_int_eq(mkfifo(fifo, 0600), 0);
+	fd = open(big, O_WRONLY | O_CREAT | O_EXCL, 0600);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(ftruncate(fd, 16L * 1024 * 1024 + 1), 0);
+	ck_assert_int_eq(close(fd), 0);
+
+	errno = 0;
+	ck_assert_int_eq(lookup_defer(lk, dir, "/nonexistent"), -1);
+	ck_assert_int_eq(errno, EISDIR);
+	errno = 0;
+	ck_assert_int_eq(lookup_defer(lk, fifo, "/nonexistent"), -1);
+	ck_assert_int_eq(errno, EINVAL); /* and did not wait for a writer */
+	errno = 0;
+	ck_assert_int_eq(lookup_defer(lk, big, "/nonexistent"), -1);
+	ck_assert_int_eq(errno, EFBIG);
+	errno = 0;
+	ck_assert_int_eq(lookup_defer(lk, "/nonexistent/aliases",
+	    "/nonexistent"), -1);
+	ck_assert_int_eq(errno, ENOENT);
+	/* /dev/null is no aliases, as ever. */
+	ck_assert_int_eq(lookup_defer(lk, "/dev/null", "/nonexistent"), 0);
+	ck_assert_int_eq(lookup_prepare(lk), 0);
+	ck_assert_int_eq(lookup_expn(lk, "staff", &out), 0);
+
+	ck_assert_int_eq(unlink(fifo), 0);
+	ck_assert_int_eq(unlink(big), 0);
+	ck_assert_int_eq(rmdir(dir), 0);
+}
+END_TEST
+
+START_TEST(test_aliases_lost_after_start_cannot_tell_until_back)
+{
+	char path[] = "/tmp/check_lookup.XXXXXX", fwd[256];
+
+	ck_assert_int_eq(close(mkstemp(path)), 0);
+	write_file(path, "staff: alice, bob\n");
+	ck_assert_int_eq(lookup_defer(lk, path, "/nonexistent"), 0);
+	ck_assert_int_eq(unlink(path), 0);
+	/* Every question, not just the first: never "no such user". */
+	ck_assert_int_eq(lookup_prepare(lk), -1);
+	ck_assert_int_eq(lookup_prepare(lk), -1);
+	ck_assert_int_eq(lookup_prepare(lk), -1);
+	ck_assert_int_eq(mkdir(path, 0700), 0);
+	ck_assert_int_eq(lookup_prepare(lk), -1);
+	ck_assert_int_eq(rmdir(path), 0);
+	/* Back again: the aliases are read, once. */
+	write_file(path, "staff: alice, bob\n");
+	ck_assert_int_eq(lookup_prepare(lk), 0);
+	ck_assert_int_eq(unlink(path), 0);
+	ck_assert_int_eq(lookup_prepare(lk), 0);
+	ck_assert_int_eq(lookup_expn(lk, "staff", &out), 1);
+	ck_assert_uint_eq(out.n, 2);
+	ck_assert_int_eq(lookup_recipient(lk, "staff", fwd, sizeof(fwd)), 1);
+}
+END_TEST
+
+/*
  * Domains and networks.
  */
 
@@ -441,6 +523,13 @@ lookup_suite(void)
 	tcase_add_test(tc, test_uid_min_decides_who_is_hidden);
 	tcase_add_test(tc, test_alias_to_one_remote_address_forwards);
 	tcase_add_test(tc, test_recipient_user_postmaster_and_unknown);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("files");
+	tcase_set_timeout(tc, 5);
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, test_start_refuses_what_cannot_be_read);
+	tcase_add_test(tc, test_aliases_lost_after_start_cannot_tell_until_back);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("networks");
