@@ -6,7 +6,8 @@
  * client relay.
  *
  * Users come from NSS (getpwnam) or from a passwd(5) file; aliases from
- * an aliases(5) file read once at start-up.  Nothing here runs a
+ * an aliases(5) file checked at start-up and read, into a hash table, at
+ * the session's first question about them.  Nothing here runs a
  * |command, writes a /file or shows either, or an :include: path: such
  * members are "local delivery" to the alias's own mailbox.  System
  * accounts (below UID_MIN, and nobody) are hidden: mail to them is taken,
@@ -18,6 +19,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pwd.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,9 +39,21 @@ struct user {
 };
 
 struct alias {
-	char *name; /* lower case */
+	const char *name; /* lower case */
 	char **members;
 	size_t n;
+	size_t hash; /* of name: see hash_name */
+};
+
+/*
+ * A block of the arena that holds the aliases' names, members and member
+ * lists: a few large allocations, freed at once, instead of one for each
+ * string of a file that may hold 100,000 entries.
+ */
+struct block {
+	struct block *next;
+	size_t used, size;
+	char data[];
 };
 
 struct lookup {
@@ -49,8 +64,16 @@ struct lookup {
 	int have_passwd; /* users from a file, not NSS */
 	struct user *users;
 	size_t nusers;
+	/*
+	 * The aliases in file order, and a hash table of their indices
+	 * (index + 1, 0 for a free slot; linear probing, at most half
+	 * full): parsing is linear, a lookup constant on average.
+	 */
 	struct alias *aliases;
-	size_t naliases;
+	size_t naliases, aliases_cap;
+	size_t *slots;
+	size_t nslots; /* a power of two, or 0 */
+	struct block *arena;
 	/* Read at the first question, not for every connection. */
 	char *aliases_later;	  /* an aliases file to load, or NULL */
 	const char *login_defs_later; /* where UID_MIN is, or NULL */
@@ -78,17 +101,17 @@ lookup_new(void)
 static void
 clear_aliases(struct lookup *lk)
 {
-	size_t i, j;
+	while (lk->arena != NULL) {
+		struct block *next = lk->arena->next;
 
-	for (i = 0; i < lk->naliases; i++) {
-		for (j = 0; j < lk->aliases[i].n; j++)
-			free(lk->aliases[i].members[j]);
-		free(lk->aliases[i].members);
-		free(lk->aliases[i].name);
+		free(lk->arena);
+		lk->arena = next;
 	}
 	free(lk->aliases);
+	free(lk->slots);
 	lk->aliases = NULL;
-	lk->naliases = 0;
+	lk->slots = NULL;
+	lk->naliases = lk->aliases_cap = lk->nslots = 0;
 }
 
 void
@@ -355,80 +378,302 @@ lookup_parse_passwd(struct lookup *lk, const char *buf, size_t len,
 	return bad;
 }
 
-static struct alias *
-find_alias(const struct lookup *lk, const char *name)
+/*
+ * The aliases table.
+ */
+
+/* arena_alloc - size octets aligned for a pointer, until clear_aliases. */
+static void *
+arena_alloc(struct lookup *lk, size_t size)
+{
+	const size_t align = _Alignof(char *);
+	struct block *b = lk->arena;
+	size_t at = b != NULL ? (b->used + align - 1) / align * align : 0;
+
+	_Static_assert(offsetof(struct block, data) % _Alignof(char *) == 0,
+	    "block data aligned for a pointer");
+	if (b == NULL || at > b->size || size > b->size - at) {
+		size_t cap = size > ALIAS_BLOCK_SIZE ? size : ALIAS_BLOCK_SIZE;
+
+		if (cap > SIZE_MAX - sizeof(*b) ||
+		    (b = malloc(sizeof(*b) + cap)) == NULL)
+			return NULL;
+		b->next = lk->arena;
+		b->size = cap;
+		lk->arena = b;
+		at = 0;
+	}
+	b->used = at + size;
+	return b->data + at;
+}
+
+/*
+ * fold - c in lower case, as strcasecmp compares names: smtpd never calls
+ * setlocale, so only ASCII letters fold.
+ */
+static unsigned char
+fold(unsigned char c)
+{
+	return c >= 'A' && c <= 'Z' ? (unsigned char)(c - 'A' + 'a') : c;
+}
+
+/*
+ * The hash of a name is FNV-1a of its octets folded: the file is the
+ * administrator's, so there is no flooding to fear from it.
+ */
+#define HASH_START 14695981039346656037ULL
+
+static uint64_t
+hash_step(uint64_t h, unsigned char folded)
+{
+	return (h ^ folded) * 1099511628211ULL;
+}
+
+static size_t
+hash_name(const char *name)
+{
+	uint64_t h = HASH_START;
+
+	for (; *name != '\0'; name++)
+		h = hash_step(h, fold((unsigned char)*name));
+	return (size_t)h;
+}
+
+/* place - put alias i in the first free slot for its hash. */
+static void
+place(struct lookup *lk, size_t i)
+{
+	size_t mask = lk->nslots - 1, k;
+
+	for (k = lk->aliases[i].hash & mask; lk->slots[k] != 0;
+	    k = (k + 1) & mask)
+		;
+	lk->slots[k] = i + 1;
+}
+
+/* add_alias - append a to the table; 0, or -1 when memory ran out. */
+static int
+add_alias(struct lookup *lk, const struct alias *a)
 {
 	size_t i;
 
-	for (i = 0; i < lk->naliases; i++)
-		if (strcasecmp(lk->aliases[i].name, name) == 0)
-			return &lk->aliases[i];
+	if (lk->naliases == lk->aliases_cap) {
+		size_t cap = lk->aliases_cap > 0 ? lk->aliases_cap * 2 : 256;
+		struct alias *all;
+
+		if (cap > SIZE_MAX / sizeof(*all) ||
+		    (all = realloc(lk->aliases, cap * sizeof(*all))) == NULL)
+			return -1;
+		lk->aliases = all;
+		lk->aliases_cap = cap;
+	}
+	if ((lk->naliases + 1) * 2 > lk->nslots) {
+		size_t n = lk->nslots > 0 ? lk->nslots * 2 : 512;
+		size_t *slots = calloc(n, sizeof(*slots));
+
+		if (slots == NULL)
+			return -1;
+		free(lk->slots);
+		lk->slots = slots;
+		lk->nslots = n;
+		for (i = 0; i < lk->naliases; i++)
+			place(lk, i);
+	}
+	lk->aliases[lk->naliases] = *a;
+	place(lk, lk->naliases++);
+	return 0;
+}
+
+/* find_hashed - the alias named name, whose hash is h, or NULL. */
+static const struct alias *
+find_hashed(const struct lookup *lk, const char *name, size_t h)
+{
+	size_t k, mask = lk->nslots - 1;
+
+	if (lk->nslots == 0)
+		return NULL;
+	for (k = h & mask; lk->slots[k] != 0; k = (k + 1) & mask) {
+		const struct alias *a = &lk->aliases[lk->slots[k] - 1];
+
+		if (a->hash == h && strcasecmp(a->name, name) == 0)
+			return a;
+	}
 	return NULL;
 }
+
+/* find_alias - the alias named name, in any case, or NULL. */
+static const struct alias *
+find_alias(const struct lookup *lk, const char *name)
+{
+	return find_hashed(lk, name, hash_name(name));
+}
+
+/*
+ * The octets of an aliases file, by what the parser makes of them:
+ * PLAIN in a member is copied as it is (not a control, blank, quote,
+ * comma, backslash or DEL; octets above 127, UTF-8, are); NAME may be in
+ * an alias name (the same, and a backslash).  A table, since the parser
+ * looks at every octet of the file in every session that asks.
+ */
+#define PLAIN 1
+#define NAME  2
+
+/* clang-format off */
+static const unsigned char octet[256] = {
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, /* 0x00 */
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, /* 0x10 */
+	0, 3, 0, 3, 3, 3, 3, 3, 3, 3, 3, 3, 0, 3, 3, 3, /* 0x20 */
+	3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, /* 0x30 */
+	3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, /* 0x40 */
+	3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 2, 3, 3, 3, /* 0x50 */
+	3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, /* 0x60 */
+	3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 0, /* 0x70 */
+	3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, /* 0x80 */
+	3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, /* 0x90 */
+	3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, /* 0xa0 */
+	3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, /* 0xb0 */
+	3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, /* 0xc0 */
+	3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, /* 0xd0 */
+	3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, /* 0xe0 */
+	3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, /* 0xf0 */
+};
+/* clang-format on */
 
 /*
  * split_members - the comma-separated members in s[0, len): blanks
  * around each dropped, quotes ("|cmd arg") removed, empty ones skipped.
- * Calls add for each; returns 0, -1 for an unclosed quote or a control
- * character, -2 when add failed.
+ * Calls add for each; returns 0, -1 for an unclosed quote, a control
+ * character or a member too long, -2 when add failed.  Most octets are
+ * plain, and are copied on the first test: this runs over every member
+ * of the aliases file, in every session that asks about one.
  */
 static int
-split_members(const char *s, size_t len, int (*add)(void *, char *),
-    void *arg)
+split_members(const char *s, size_t len,
+    int (*add)(void *, char *, size_t), void *arg)
 {
 	char m[SMTP_LINE_MAX * 2];
 	size_t i = 0;
 
 	while (i <= len) {
-		size_t n = 0;
+		size_t n = 0, stop;
 		int quoted = 0;
 		size_t content = 0; /* length without trailing blanks */
 
 		while (i < len && (s[i] == ' ' || s[i] == '\t'))
 			i++;
-		for (; i < len && (quoted || s[i] != ','); i++) {
-			unsigned char c = (unsigned char)s[i];
+		/* Each octet of m comes from one of s: stop bounds both. */
+		stop = len - i < sizeof(m) ? len : i + sizeof(m) - 1;
+		while (i < stop && (quoted || s[i] != ',')) {
+			unsigned char c = (unsigned char)s[i++];
 
+			if (octet[c] & PLAIN) {
+				m[n++] = (char)c;
+				while (i < stop && (octet[(unsigned char)s[i]] & PLAIN))
+					m[n++] = s[i++];
+				content = n;
+				continue;
+			}
 			if (c == '"') {
 				quoted = !quoted;
 				content = 1;
 				continue;
 			}
-			if (quoted && c == '\\' && i + 1 < len)
-				c = (unsigned char)s[++i];
+			if (quoted && c == '\\' && i < stop)
+				c = (unsigned char)s[i++];
 			else if (c == '\t')
 				c = ' ';
-			if (c < ' ' || c == 127 || n + 1 >= sizeof(m))
+			if (c < ' ' || c == 127)
 				return -1;
 			m[n++] = (char)c;
 			if (c != ' ' || quoted)
 				content = n;
 		}
-		if (quoted)
-			return -1;
+		if (quoted || (i < len && s[i] != ','))
+			return -1; /* unclosed, or longer than m */
 		m[content] = '\0';
-		if (content > 0 && add(arg, m) < 0)
+		if (content > 0 && add(arg, m, content) < 0)
 			return -2;
 		i++;
 	}
 	return 0;
 }
 
-static int
-add_member(void *arg, char *m)
-{
-	struct alias *a = arg;
+/*
+ * The members of the entry being parsed: their text, each ending in a
+ * NUL, and where each begins.
+ */
+struct members {
+	char *buf;
+	size_t len, cap;
+	size_t *at;
+	size_t n, ncap;
+};
 
-	return push(&a->members, &a->n, m);
+static int
+add_member(void *arg, char *m, size_t len)
+{
+	struct members *ms = arg;
+
+	if (len + 1 > ms->cap - ms->len) {
+		size_t cap = (ms->len + len + 1) * 2;
+		char *grown = realloc(ms->buf, cap);
+
+		if (grown == NULL)
+			return -1;
+		ms->buf = grown;
+		ms->cap = cap;
+	}
+	if (ms->n == ms->ncap) {
+		size_t cap = ms->ncap > 0 ? ms->ncap * 2 : 16;
+		size_t *grown = reallocarray(ms->at, cap, sizeof(*grown));
+
+		if (grown == NULL)
+			return -1;
+		ms->at = grown;
+		ms->ncap = cap;
+	}
+	ms->at[ms->n++] = ms->len;
+	memcpy(ms->buf + ms->len, m, len);
+	ms->buf[ms->len + len] = '\0';
+	ms->len += len + 1;
+	return 0;
+}
+
+/*
+ * store - the alias name (lower case, nlen octets, hash h) with the
+ * members of ms, in one piece of the arena: the list, then the strings.
+ * 0, or -1 when memory ran out.
+ */
+static int
+store(struct lookup *lk, const char *name, size_t nlen, size_t h,
+    const struct members *ms)
+{
+	size_t list = ms->n * sizeof(char *), i;
+	struct alias a = { .n = ms->n, .hash = h };
+	char *text, **members;
+
+	if (ms->n > SIZE_MAX / sizeof(char *) ||
+	    nlen + 1 + ms->len > SIZE_MAX - list ||
+	    (members = arena_alloc(lk, list + nlen + 1 + ms->len)) == NULL)
+		return -1;
+	text = (char *)(members + ms->n);
+	memcpy(text, name, nlen + 1);
+	memcpy(text + nlen + 1, ms->buf, ms->len);
+	for (i = 0; i < ms->n; i++)
+		members[i] = text + nlen + 1 + ms->at[i];
+	a.name = text;
+	a.members = members;
+	return add_alias(lk, &a);
 }
 
 /* entry - one logical aliases(5) entry; 1 added, 0 malformed, -1 ENOMEM. */
 static int
-entry(struct lookup *lk, const char *s, size_t len, const char *file,
-    unsigned lineno)
+entry(struct lookup *lk, struct members *ms, const char *s, size_t len,
+    const char *file, unsigned lineno)
 {
 	const char *colon = memchr(s, ':', len);
-	struct alias a = { 0 }, *all;
+	char name[SMTP_LOCAL_MAX + 1];
+	uint64_t h = HASH_START;
 	size_t nlen, i;
 	int r;
 
@@ -439,44 +684,37 @@ entry(struct lookup *lk, const char *s, size_t len, const char *file,
 	nlen = (size_t)(colon - s);
 	while (nlen > 0 && (s[nlen - 1] == ' ' || s[nlen - 1] == '\t'))
 		nlen--;
-	for (i = 0; i < nlen; i++)
-		if ((unsigned char)s[i] <= ' ' || s[i] == 127 || s[i] == ',' ||
-		    s[i] == '"')
-			break;
-	if (nlen == 0 || i < nlen || nlen > SMTP_LOCAL_MAX) {
+	if (nlen == 0 || nlen > SMTP_LOCAL_MAX)
+		i = 0;
+	else
+		for (i = 0; i < nlen; i++) {
+			unsigned char c = (unsigned char)s[i];
+
+			if (!(octet[c] & NAME))
+				break;
+			name[i] = (char)fold(c);
+			h = hash_step(h, (unsigned char)name[i]);
+		}
+	if (nlen == 0 || i < nlen) {
 		malformed(file, lineno, "bad alias name");
 		return 0;
 	}
-	if ((a.name = copy(s, nlen)) == NULL)
-		return -1;
-	for (i = 0; i < nlen; i++)
-		a.name[i] = (char)tolower((unsigned char)a.name[i]);
-	if (find_alias(lk, a.name) != NULL) {
+	name[nlen] = '\0';
+	if (find_hashed(lk, name, (size_t)h) != NULL) {
 		malformed(file, lineno, "alias defined twice");
-		r = 0;
-	} else {
-		r = split_members(colon + 1, len - (size_t)(colon - s) - 1,
-		    add_member, &a);
-		if (r == -1 || (r == 0 && a.n == 0))
-			malformed(file, lineno,
-			    r == -1 ? "bad quoting or character" : "no members");
-		r = r == -2 ? -1 : (r == 0 && a.n > 0);
+		return 0;
 	}
-	if (r == 1) {
-		all = realloc(lk->aliases, (lk->naliases + 1) * sizeof(*all));
-		if (all == NULL) {
-			r = -1;
-		} else {
-			lk->aliases = all;
-			all[lk->naliases++] = a;
-			return 1;
-		}
+	ms->len = ms->n = 0;
+	r = split_members(colon + 1, len - (size_t)(colon - s) - 1,
+	    add_member, ms);
+	if (r == -2)
+		return -1;
+	if (r == -1 || ms->n == 0) {
+		malformed(file, lineno,
+		    r == -1 ? "bad quoting or character" : "no members");
+		return 0;
 	}
-	for (i = 0; i < a.n; i++)
-		free(a.members[i]);
-	free(a.members);
-	free(a.name);
-	return r;
+	return store(lk, name, nlen, (size_t)h, ms) < 0 ? -1 : 1;
 }
 
 /*
@@ -490,6 +728,7 @@ lookup_parse_aliases(struct lookup *lk, const char *buf, size_t len,
     const char *name)
 {
 	const char *p = buf, *end = buf + len;
+	struct members ms = { 0 };
 	char *text = NULL;
 	size_t tlen = 0, cap = 0;
 	unsigned lineno = 0, start = 0;
@@ -526,7 +765,7 @@ lookup_parse_aliases(struct lookup *lk, const char *buf, size_t len,
 		}
 		/* A new entry, or the end: the one gathered is complete. */
 		if ((s == NULL || blank == 0) && start > 0) {
-			if ((r = entry(lk, text, tlen, name, start)) < 0)
+			if ((r = entry(lk, &ms, text, tlen, name, start)) < 0)
 				break;
 			bad += r == 0;
 			start = 0;
@@ -555,6 +794,8 @@ lookup_parse_aliases(struct lookup *lk, const char *buf, size_t len,
 		tlen += n;
 	}
 	free(text);
+	free(ms.buf);
+	free(ms.at);
 	return r < 0 ? -1 : bad;
 }
 
@@ -921,10 +1162,11 @@ static int expand_member(const struct lookup *, struct expansion *,
     const char *);
 
 static int
-include_member(void *arg, char *m)
+include_member(void *arg, char *m, size_t len)
 {
 	void **pair = arg;
 
+	(void)len;
 	return expand_member(pair[0], pair[1], m) < 0 ? -1 : 0;
 }
 

@@ -169,6 +169,53 @@ START_TEST(test_buffer_without_nul_is_read_within_its_length)
 END_TEST
 
 /*
+ * At scale: 100,000 aliases, as a big site's file may hold.  Parsing
+ * them was quadratic (each new name compared with every earlier one);
+ * this case took 15 s then.  No time is asserted: the timeout of the
+ * case is the bound, and bench/aliases measures.
+ */
+START_TEST(test_100k_aliases_parse_and_look_up)
+{
+	enum { N = 100000, DUPS = 5 };
+	size_t size = (size_t)N * 48 + 1024, n = 0, i;
+	char *text = malloc(size), fwd[256], name[32];
+
+	ck_assert_ptr_nonnull(text);
+	for (i = 0; i < N; i++)
+		n += (size_t)snprintf(text + n, size - n,
+		    "a%06zu: alice, u%zu@example.net\n", i, i);
+	/* Defined again, in another case: each is skipped and counted. */
+	for (i = 0; i < DUPS; i++)
+		n += (size_t)snprintf(text + n, size - n, "A%06zu: bob\n",
+		    i * (N / DUPS));
+	ck_assert_uint_lt(n, size);
+	ck_assert_int_eq(lookup_parse_aliases(lk, text, n, "aliases"), DUPS);
+	free(text);
+
+	for (i = 0; i < N; i += N / 4 - 1) {
+		char member[64];
+
+		(void)snprintf(name, sizeof(name), "a%06zu", i);
+		(void)snprintf(member, sizeof(member), "<u%zu@example.net>", i);
+		ck_assert_int_eq(lookup_expn(lk, name, &out), 1);
+		ck_assert_uint_eq(out.n, 2);
+		ck_assert(has("Alice Liddell <alice@example.org>"));
+		ck_assert(has(member));
+	}
+	ck_assert_int_eq(lookup_expn(lk, "A099999", &out), 1);
+	ck_assert(has("<u99999@example.net>"));
+	ck_assert_int_eq(lookup_expn(lk, "a000000@EXAMPLE.ORG", &out), 1);
+	ck_assert(!has("Bob Smith <bob@example.org>")); /* the first one won */
+	ck_assert_int_eq(lookup_recipient(lk, "a050000", fwd, sizeof(fwd)),
+	    1);
+	ck_assert_int_eq(lookup_expn(lk, "a100000", &out), 0);
+	ck_assert_int_eq(lookup_recipient(lk, "a100000", fwd, sizeof(fwd)),
+	    0);
+	ck_assert_int_eq(lookup_expn(lk, "a00000", &out), 0);
+}
+END_TEST
+
+/*
  * Expansion.
  */
 
@@ -500,6 +547,12 @@ lookup_suite(void)
 	tcase_add_test(tc, test_malformed_lines_are_counted_and_skipped);
 	tcase_add_test(tc, test_nul_byte_line_is_malformed);
 	tcase_add_test(tc, test_buffer_without_nul_is_read_within_its_length);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("scale");
+	tcase_set_timeout(tc, 10);
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, test_100k_aliases_parse_and_look_up);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("expansion");
