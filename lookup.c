@@ -540,10 +540,13 @@ static const unsigned char octet[256] = {
 /* clang-format on */
 
 /*
- * split_members - the comma-separated members in s[0, len): blanks
- * around each dropped, quotes ("|cmd arg") removed, empty ones skipped.
- * Calls add for each; returns 0, -1 for an unclosed quote, a control
- * character or a member too long, -2 when add failed.  Most octets are
+ * split_members - the comma-separated members in s[0, len), each whole:
+ * a comma or blank inside quotes ("|cmd a, b", "x y"@example.net) is
+ * part of it, and its quotes and backslashes are kept (see
+ * expand_member); blanks around it dropped, a tab outside quotes made a
+ * space, empty ones skipped.  Calls add for each; returns 0, -1 for an
+ * unclosed quote, a control character or a member too long, -2 when add
+ * failed.  Most octets are
  * plain, and are copied on the first test: this runs over every member
  * of the aliases file, in every session that asks about one.
  */
@@ -575,13 +578,12 @@ split_members(const char *s, size_t len,
 			}
 			if (c == '"') {
 				quoted = !quoted;
-				content = 1;
-				continue;
-			}
-			if (quoted && c == '\\' && i < stop)
+			} else if (quoted && c == '\\' && i < stop) {
+				m[n++] = (char)c; /* and the octet it quotes */
 				c = (unsigned char)s[i++];
-			else if (c == '\t')
+			} else if (c == '\t') {
 				c = ' ';
+			}
 			if (c < ' ' || c == 127)
 				return -1;
 			m[n++] = (char)c;
@@ -1045,16 +1047,70 @@ add_line(struct lookup_lines *out, const char *line)
 	}
 }
 
+/*
+ * dot_atom - local is an RFC 5322 dot-atom (RFC 6531: UTF-8 allowed):
+ * atoms of atext joined by single dots.
+ */
+static int
+dot_atom(const char *local)
+{
+	const char *p;
+
+	if (local[0] == '\0' || local[0] == '.')
+		return 0;
+	for (p = local; *p != '\0'; p++) {
+		unsigned char c = (unsigned char)*p;
+
+		if (c == '.' ? p[1] == '.' || p[1] == '\0' :
+		    !isalnum(c) && c < 0x80 && strchr("!#$%&'*+-/=?^_`{|}~", c) ==
+		    NULL)
+			return 0;
+	}
+	return 1;
+}
+
+/*
+ * mailbox - "<local@domain>", local quoted when it is not a dot-atom
+ * (RFC 5321 4.1.2): "x y" is one address only in its quotes.
+ */
+static void
+mailbox(char *buf, size_t size, const char *local, const char *domain)
+{
+	char q[SMTP_LOCAL_MAX * 2 + 3];
+	size_t n = 0;
+
+	if (dot_atom(local)) {
+		(void)snprintf(buf, size, "<%s@%s>", local, domain);
+		return;
+	}
+	q[n++] = '"';
+	for (; *local != '\0' && n + 3 < sizeof(q); local++) {
+		if (*local == '"' || *local == '\\')
+			q[n++] = '\\';
+		q[n++] = *local;
+	}
+	q[n++] = '"';
+	q[n] = '\0';
+	(void)snprintf(buf, size, "<%s@%s>", q, domain);
+}
+
+/* labelled - "label <local@domain>" into buf, or without the label. */
+static void
+labelled(char *buf, size_t size, const char *label, const char *local,
+    const char *domain)
+{
+	int n = label[0] != '\0' ? snprintf(buf, size, "%s ", label) : 0;
+
+	if (n < 0 || (size_t)n >= size)
+		n = 0;
+	mailbox(buf + n, size - (size_t)n, local, domain);
+}
+
 /* user_line - "Full Name <name@domain>", or "<name@domain>". */
 static void
 user_line(const struct lookup *lk, const struct who *w, char *buf)
 {
-	if (w->full[0] != '\0')
-		(void)snprintf(buf, LOOKUP_LINE_MAX, "%s <%s@%s>", w->full,
-		    w->name, primary(lk));
-	else
-		(void)snprintf(buf, LOOKUP_LINE_MAX, "<%s@%s>", w->name,
-		    primary(lk));
+	labelled(buf, LOOKUP_LINE_MAX, w->full, w->name, primary(lk));
 }
 
 int
@@ -1141,8 +1197,7 @@ own(const struct lookup *lk, struct expansion *ex, const char *label)
 {
 	char buf[LOOKUP_LINE_MAX];
 
-	(void)snprintf(buf, sizeof(buf), "%s%s<%s@%s>", label,
-	    *label ? " " : "", ex->query, primary(lk));
+	labelled(buf, sizeof(buf), label, ex->query, primary(lk));
 	ex->others++;
 	add_line(ex->out, buf);
 }
@@ -1201,38 +1256,94 @@ expand_include(const struct lookup *lk, struct expansion *ex,
 	return r;
 }
 
-/* expand_member - one member of an alias or :include: list. */
+/*
+ * whole_quoted - m[0, len) is one quoted string: "|cmd arg", "x y".
+ */
+static int
+whole_quoted(const char *m, size_t len)
+{
+	size_t i;
+
+	if (len < 2 || m[0] != '"')
+		return 0;
+	for (i = 1; i < len && m[i] != '"'; i++)
+		if (m[i] == '\\')
+			i++;
+	return i == len - 1;
+}
+
+/* last_at - the last '@' of m[0, len) outside quotes, or NULL. */
+static const char *
+last_at(const char *m, size_t len)
+{
+	const char *at = NULL;
+	size_t i;
+	int quoted = 0;
+
+	for (i = 0; i < len; i++) {
+		if (m[i] == '"')
+			quoted = !quoted;
+		else if (m[i] == '\\' && quoted)
+			i++;
+		else if (m[i] == '@' && !quoted)
+			at = m + i;
+	}
+	return at;
+}
+
+/*
+ * expand_member - one member of an alias or :include: list, as
+ * split_members keeps it.  "\name" is the user, never an alias; a member
+ * that is one quoted string ("|cmd arg", "x y") is its content.  An
+ * address in another domain is shown as it is written, quotes and all.
+ * Otherwise the local part, unquoted, is a |command or /file (local
+ * delivery, never shown), an :include: list (bare or quoted, not as an
+ * address of ours), or a name.
+ */
 static int
 expand_member(const struct lookup *lk, struct expansion *ex, const char *m)
 {
-	char name[SMTP_LOCAL_MAX + 1], line[LOOKUP_LINE_MAX];
+	char text[SMTP_LINE_MAX * 2], line[LOOKUP_LINE_MAX];
+	const char *name = text, *at = NULL;
 	const struct alias *a;
-	const char *at;
+	size_t len;
 	struct who w;
 	int noalias = 0, r;
 
 	if (++ex->visited > ALIAS_MEMBERS_MAX)
 		return 0;
-	if (m[0] == '|' || m[0] == '/') {
-		own(lk, ex, "local delivery");
-		return 0;
-	}
-	if (strncasecmp(m, ":include:", 9) == 0) {
-		return expand_include(lk, ex, m + 9 + strspn(m + 9, " "));
-	}
 	if (m[0] == '\\') {
 		noalias = 1; /* "\user": the user, not an alias of that name */
 		m++;
 	}
-	if ((at = strrchr(m, '@')) != NULL && !lookup_domain_is_local(lk, at + 1)) {
-		(void)snprintf(line, sizeof(line), "<%s>", m);
-		ex->remotes++;
-		(void)snprintf(ex->one, sizeof(ex->one), "%s", m);
-		add_line(ex->out, line);
+	len = strlen(m);
+	if (len >= sizeof(text)) /* split_members made it shorter */
+		return 0;
+	if (whole_quoted(m, len)) {
+		(void)unquote(m, len, text, sizeof(text));
+	} else if (m[0] == '|' || m[0] == '/' ||
+	    strncasecmp(m, ":include:", 9) == 0) {
+		name = m; /* a program or file may hold an '@' */
+	} else {
+		if ((at = last_at(m, len)) != NULL &&
+		    !lookup_domain_is_local(lk, at + 1)) {
+			(void)snprintf(line, sizeof(line), "<%s>", m);
+			ex->remotes++;
+			(void)snprintf(ex->one, sizeof(ex->one), "%s", m);
+			add_line(ex->out, line);
+			return 0;
+		}
+		(void)unquote(m, at != NULL ? (size_t)(at - m) : len, text,
+		    sizeof(text));
+	}
+	if (name[0] == '|' || name[0] == '/' ||
+	    (at != NULL && strncasecmp(name, ":include:", 9) == 0)) {
+		own(lk, ex, "local delivery");
 		return 0;
 	}
-	if (unquote(m, at != NULL ? (size_t)(at - m) : strlen(m), name,
-	    sizeof(name)) < 0 || name[0] == '\0') {
+	if (strncasecmp(name, ":include:", 9) == 0)
+		return expand_include(lk, ex, name + 9 + strspn(name + 9, " "));
+	if (name[0] == '\0' || strlen(name) > SMTP_LOCAL_MAX) {
 		own(lk, ex, "");
 		return 0;
 	}
@@ -1242,8 +1353,7 @@ expand_member(const struct lookup *lk, struct expansion *ex, const char *m)
 		return -1;
 	if (r == 0) {
 		/* A name nobody has: shown as the address it is. */
-		(void)snprintf(line, sizeof(line), "<%s@%s>", name,
-		    primary(lk));
+		mailbox(line, sizeof(line), name, primary(lk));
 		ex->others++;
 		add_line(ex->out, line);
 		return 0;
@@ -1306,18 +1416,8 @@ only_remote(const struct expansion *ex)
 static int
 local_name(const struct lookup *lk, const char *q, size_t len, char *name)
 {
-	const char *at = NULL;
-	size_t i;
-	int quoted = 0;
+	const char *at = last_at(q, len);
 
-	for (i = 0; i < len; i++) {
-		if (q[i] == '"')
-			quoted = !quoted;
-		else if (q[i] == '\\' && quoted)
-			i++;
-		else if (q[i] == '@' && !quoted)
-			at = q + i;
-	}
 	if (at != NULL) {
 		char dom[SMTP_DOMAIN_MAX + 1];
 		size_t dlen = len - (size_t)(at - q) - 1;

@@ -108,7 +108,56 @@ START_TEST(test_quoted_member_keeps_its_comma)
 
 	ck_assert_int_eq(aliases("q: \"x, y\"@example.net\n"), 0);
 	ck_assert_int_eq(lookup_recipient(lk, "q", fwd, sizeof(fwd)), 1);
-	ck_assert_str_eq(fwd, "x, y@example.net");
+	ck_assert_str_eq(fwd, "\"x, y\"@example.net");
+}
+END_TEST
+
+/*
+ * aliases(5) members may be quoted: each stays whole, and a quoted local
+ * part keeps its quotes where it is shown as an address.
+ */
+START_TEST(test_quoted_members_stay_whole)
+{
+	char fwd[256];
+
+	ck_assert_int_eq(aliases("sales: \"alice\", bob@example.org\n"
+	    "q: \"x y\"@example.net\n"
+	    "esc: \"a\\\"b\"@example.net\n"
+	    "odd: \"no such\", \"carol\"@example.org, \\\"erin\"\n"), 0);
+	ck_assert_int_eq(lookup_expn(lk, "sales", &out), 1);
+	ck_assert_uint_eq(out.n, 2);
+	ck_assert(has("Alice Liddell <alice@example.org>"));
+	ck_assert(has("Bob Smith <bob@example.org>"));
+
+	ck_assert_int_eq(lookup_recipient(lk, "q", fwd, sizeof(fwd)), 1);
+	ck_assert_str_eq(fwd, "\"x y\"@example.net");
+	ck_assert_int_eq(lookup_vrfy(lk, "q", &out), VRFY_FORWARD);
+	ck_assert_str_eq(out.line[0], "\"x y\"@example.net");
+	ck_assert_int_eq(lookup_expn(lk, "q", &out), 1);
+	ck_assert(has("<\"x y\"@example.net>"));
+	ck_assert_int_eq(lookup_recipient(lk, "esc", fwd, sizeof(fwd)), 1);
+	ck_assert_str_eq(fwd, "\"a\\\"b\"@example.net");
+
+	/* A local name that is no dot-atom is shown quoted, as RFC 5321
+	 * 4.1.2 requires; one that is stays as it is. */
+	ck_assert_int_eq(lookup_expn(lk, "odd", &out), 1);
+	ck_assert_uint_eq(out.n, 3);
+	ck_assert(has("<\"no such\"@example.org>"));
+	ck_assert(has("Carol Smith <carol@example.org>"));
+	ck_assert(has("Erin <erin@example.org>"));
+}
+END_TEST
+
+START_TEST(test_quoted_programs_and_files_stay_hidden)
+{
+	ck_assert_int_eq(aliases("p: alice, \"|/usr/bin/filter -x, -y\", "
+	    "\"/var/spool/my archive\", \"|/bin/mailer\"@example.org, "
+	    "\":include:/etc/mail/list\"@example.org\n"), 0);
+	ck_assert_int_eq(lookup_expn(lk, "p", &out), 1);
+	ck_assert(has("Alice Liddell <alice@example.org>"));
+	ck_assert(has("local delivery <p@example.org>"));
+	ck_assert(!shows("/") && !shows("|") && !shows("filter"));
+	ck_assert(!shows("archive") && !shows("include") && !shows("-y"));
 }
 END_TEST
 
@@ -543,6 +592,8 @@ lookup_suite(void)
 	tcase_add_test(tc, test_continuation_lines_join_their_entry);
 	tcase_add_test(tc, test_comments_and_blank_lines_are_skipped);
 	tcase_add_test(tc, test_quoted_member_keeps_its_comma);
+	tcase_add_test(tc, test_quoted_members_stay_whole);
+	tcase_add_test(tc, test_quoted_programs_and_files_stay_hidden);
 	tcase_add_test(tc, test_alias_names_are_case_insensitive);
 	tcase_add_test(tc, test_malformed_lines_are_counted_and_skipped);
 	tcase_add_test(tc, test_nul_byte_line_is_malformed);
