@@ -451,27 +451,36 @@ place(struct lookup *lk, size_t i)
 	lk->slots[k] = i + 1;
 }
 
-/* add_alias - append a to the table; 0, or -1 when memory ran out. */
+/*
+ * reserve - room in the table for more aliases than it holds: 0, or -1
+ * when memory ran out.  The parser reserves for all the entries a file
+ * may hold at once, so that a large one is not rehashed as it grows.
+ */
 static int
-add_alias(struct lookup *lk, const struct alias *a)
+reserve(struct lookup *lk, size_t more)
 {
-	size_t i;
+	size_t want, i;
 
-	if (lk->naliases == lk->aliases_cap) {
-		size_t cap = lk->aliases_cap > 0 ? lk->aliases_cap * 2 : 256;
-		struct alias *all;
+	if (more > SIZE_MAX / 4 / sizeof(*lk->slots) - lk->naliases)
+		return -1;
+	want = lk->naliases + more;
+	if (want > lk->aliases_cap) {
+		size_t cap = lk->aliases_cap * 2 > want ? lk->aliases_cap * 2 :
+		    want < 256 ? 256 : want;
+		struct alias *all = reallocarray(lk->aliases, cap, sizeof(*all));
 
-		if (cap > SIZE_MAX / sizeof(*all) ||
-		    (all = realloc(lk->aliases, cap * sizeof(*all))) == NULL)
+		if (all == NULL)
 			return -1;
 		lk->aliases = all;
 		lk->aliases_cap = cap;
 	}
-	if ((lk->naliases + 1) * 2 > lk->nslots) {
-		size_t n = lk->nslots > 0 ? lk->nslots * 2 : 512;
-		size_t *slots = calloc(n, sizeof(*slots));
+	if (want * 2 > lk->nslots) {
+		size_t n = lk->nslots > 0 ? lk->nslots : 512;
+		size_t *slots;
 
-		if (slots == NULL)
+		while (n < want * 2)
+			n *= 2;
+		if ((slots = calloc(n, sizeof(*slots))) == NULL)
 			return -1;
 		free(lk->slots);
 		lk->slots = slots;
@@ -479,6 +488,15 @@ add_alias(struct lookup *lk, const struct alias *a)
 		for (i = 0; i < lk->naliases; i++)
 			place(lk, i);
 	}
+	return 0;
+}
+
+/* add_alias - append a to the table; 0, or -1 when memory ran out. */
+static int
+add_alias(struct lookup *lk, const struct alias *a)
+{
+	if (reserve(lk, 1) < 0)
+		return -1;
 	lk->aliases[lk->naliases] = *a;
 	place(lk, lk->naliases++);
 	return 0;
@@ -729,12 +747,22 @@ int
 lookup_parse_aliases(struct lookup *lk, const char *buf, size_t len,
     const char *name)
 {
-	const char *p = buf, *end = buf + len;
+	const char *p = buf, *end = buf + len, *nl;
 	struct members ms = { 0 };
 	char *text = NULL;
-	size_t tlen = 0, cap = 0;
+	size_t tlen = 0, cap = 0, starts = 0;
 	unsigned lineno = 0, start = 0;
 	int bad = 0, r = 0, broken = 0;
+
+	/* Room for each line that may begin an entry ("a:b\n" at least). */
+	for (; p < end; p = nl + 1) {
+		starts += *p != ' ' && *p != '\t' && *p != '#' && *p != '\n';
+		if ((nl = memchr(p, '\n', (size_t)(end - p))) == NULL)
+			break;
+	}
+	if (reserve(lk, starts < len / 4 ? starts : len / 4) < 0)
+		return -1;
+	p = buf;
 
 	for (;;) {
 		const char *s = NULL;
