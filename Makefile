@@ -73,6 +73,7 @@ check-plain: $(BIN) $(B)/unit/run
 	tests/turn-and-term $(BIN)
 	tests/startup $(BIN)
 	tests/faults $(BIN)
+	tests/aliases-changed $(BIN)
 	tests/kill-random $(BIN)
 	tests/deliver-tty
 	tests/install $(BIN)

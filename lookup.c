@@ -6,7 +6,8 @@
  * client relay.
  *
  * Users come from NSS (getpwnam) or from a passwd(5) file; aliases from
- * an aliases(5) file read once at start-up.  Nothing here runs a
+ * an aliases(5) file checked at start-up and read, into a hash table, at
+ * the session's first question about them.  Nothing here runs a
  * |command, writes a /file or shows either, or an :include: path: such
  * members are "local delivery" to the alias's own mailbox.  System
  * accounts (below UID_MIN, and nobody) are hidden: mail to them is taken,
@@ -18,6 +19,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pwd.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,9 +39,21 @@ struct user {
 };
 
 struct alias {
-	char *name; /* lower case */
+	const char *name; /* lower case */
 	char **members;
 	size_t n;
+	size_t hash; /* of name: see hash_name */
+};
+
+/*
+ * A block of the arena that holds the aliases' names, members and member
+ * lists: a few large allocations, freed at once, instead of one for each
+ * string of a file that may hold 100,000 entries.
+ */
+struct block {
+	struct block *next;
+	size_t used, size;
+	char data[];
 };
 
 struct lookup {
@@ -49,11 +64,20 @@ struct lookup {
 	int have_passwd; /* users from a file, not NSS */
 	struct user *users;
 	size_t nusers;
+	/*
+	 * The aliases in file order, and a hash table of their indices
+	 * (index + 1, 0 for a free slot; linear probing, at most half
+	 * full): parsing is linear, a lookup constant on average.
+	 */
 	struct alias *aliases;
-	size_t naliases;
+	size_t naliases, aliases_cap;
+	size_t *slots;
+	size_t nslots; /* a power of two, or 0 */
+	struct block *arena;
 	/* Read at the first question, not for every connection. */
 	char *aliases_later;	  /* an aliases file to load, or NULL */
 	const char *login_defs_later; /* where UID_MIN is, or NULL */
+	int aliases_logged;	      /* that they failed to load */
 };
 
 /* Someone found: name, full name, uid. */
@@ -73,10 +97,27 @@ lookup_new(void)
 	return lk;
 }
 
+/* clear_aliases - forget every alias. */
+static void
+clear_aliases(struct lookup *lk)
+{
+	while (lk->arena != NULL) {
+		struct block *next = lk->arena->next;
+
+		free(lk->arena);
+		lk->arena = next;
+	}
+	free(lk->aliases);
+	free(lk->slots);
+	lk->aliases = NULL;
+	lk->slots = NULL;
+	lk->naliases = lk->aliases_cap = lk->nslots = 0;
+}
+
 void
 lookup_free(struct lookup *lk)
 {
-	size_t i, j;
+	size_t i;
 
 	if (lk == NULL)
 		return;
@@ -86,15 +127,9 @@ lookup_free(struct lookup *lk)
 		free(lk->users[i].name);
 		free(lk->users[i].gecos);
 	}
-	for (i = 0; i < lk->naliases; i++) {
-		for (j = 0; j < lk->aliases[i].n; j++)
-			free(lk->aliases[i].members[j]);
-		free(lk->aliases[i].members);
-		free(lk->aliases[i].name);
-	}
+	clear_aliases(lk);
 	free(lk->domains);
 	free(lk->users);
-	free(lk->aliases);
 	free(lk->aliases_later);
 	free(lk);
 }
@@ -179,22 +214,52 @@ primary(const struct lookup *lk)
  * Files.
  */
 
-/* slurp - the whole file at path, NUL-terminated, at most LOOKUP_FILE_MAX. */
+/*
+ * open_file - path opened for reading, if it is a regular file of at most
+ * LOOKUP_FILE_MAX octets (or /dev/null, which is empty): a directory
+ * cannot be read, and a FIFO would block the session.  The descriptor, or
+ * -1 with errno (EISDIR, EINVAL for another type, EFBIG).
+ */
+static int
+open_file(const char *path, struct stat *st)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK), e;
+
+	if (fd < 0)
+		return -1;
+	if (fstat(fd, st) < 0)
+		e = errno;
+	else if (S_ISDIR(st->st_mode))
+		e = EISDIR;
+	else if (!S_ISREG(st->st_mode) && strcmp(path, "/dev/null") != 0)
+		e = EINVAL;
+	else if ((uint64_t)st->st_size > LOOKUP_FILE_MAX)
+		e = EFBIG;
+	else
+		return fd;
+	(void)close(fd);
+	errno = e;
+	return -1;
+}
+
+/* file_error - what open_file's errno means, for a log line. */
+static const char *
+file_error(int e)
+{
+	return e == EINVAL ? "not a regular file" : strerror(e);
+}
+
+/* slurp - the whole file at path, NUL-terminated (see open_file). */
 static char *
 slurp(const char *path, size_t *len)
 {
 	struct stat st;
 	char *buf;
 	size_t n = 0;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	int fd = open_file(path, &st);
 
 	if (fd < 0)
 		return NULL;
-	if (fstat(fd, &st) < 0 || (uint64_t)st.st_size > LOOKUP_FILE_MAX) {
-		(void)close(fd);
-		errno = EFBIG;
-		return NULL;
-	}
 	if ((buf = malloc((size_t)st.st_size + 1)) == NULL) {
 		(void)close(fd);
 		return NULL;
@@ -313,80 +378,322 @@ lookup_parse_passwd(struct lookup *lk, const char *buf, size_t len,
 	return bad;
 }
 
-static struct alias *
-find_alias(const struct lookup *lk, const char *name)
-{
-	size_t i;
+/*
+ * The aliases table.
+ */
 
-	for (i = 0; i < lk->naliases; i++)
-		if (strcasecmp(lk->aliases[i].name, name) == 0)
-			return &lk->aliases[i];
-	return NULL;
+/* arena_alloc - size octets aligned for a pointer, until clear_aliases. */
+static void *
+arena_alloc(struct lookup *lk, size_t size)
+{
+	const size_t align = _Alignof(char *);
+	struct block *b = lk->arena;
+	size_t at = b != NULL ? (b->used + align - 1) / align * align : 0;
+
+	_Static_assert(offsetof(struct block, data) % _Alignof(char *) == 0,
+	    "block data aligned for a pointer");
+	if (b == NULL || at > b->size || size > b->size - at) {
+		size_t cap = size > ALIAS_BLOCK_SIZE ? size : ALIAS_BLOCK_SIZE;
+
+		if (cap > SIZE_MAX - sizeof(*b) ||
+		    (b = malloc(sizeof(*b) + cap)) == NULL)
+			return NULL;
+		b->next = lk->arena;
+		b->size = cap;
+		lk->arena = b;
+		at = 0;
+	}
+	b->used = at + size;
+	return b->data + at;
 }
 
 /*
- * split_members - the comma-separated members in s[0, len): blanks
- * around each dropped, quotes ("|cmd arg") removed, empty ones skipped.
- * Calls add for each; returns 0, -1 for an unclosed quote or a control
- * character, -2 when add failed.
+ * fold - c in lower case, as strcasecmp compares names: smtpd never calls
+ * setlocale, so only ASCII letters fold.
+ */
+static unsigned char
+fold(unsigned char c)
+{
+	return c >= 'A' && c <= 'Z' ? (unsigned char)(c - 'A' + 'a') : c;
+}
+
+/*
+ * The hash of a name is FNV-1a of its octets folded: the file is the
+ * administrator's, so there is no flooding to fear from it.
+ */
+#define HASH_START 14695981039346656037ULL
+
+static uint64_t
+hash_step(uint64_t h, unsigned char folded)
+{
+	return (h ^ folded) * 1099511628211ULL;
+}
+
+static size_t
+hash_name(const char *name)
+{
+	uint64_t h = HASH_START;
+
+	for (; *name != '\0'; name++)
+		h = hash_step(h, fold((unsigned char)*name));
+	return (size_t)h;
+}
+
+/* place - put alias i in the first free slot for its hash. */
+static void
+place(struct lookup *lk, size_t i)
+{
+	size_t mask = lk->nslots - 1, k;
+
+	for (k = lk->aliases[i].hash & mask; lk->slots[k] != 0;
+	    k = (k + 1) & mask)
+		;
+	lk->slots[k] = i + 1;
+}
+
+/*
+ * reserve - room in the table for more aliases than it holds: 0, or -1
+ * when memory ran out.  The parser reserves for all the entries a file
+ * may hold at once, so that a large one is not rehashed as it grows.
  */
 static int
-split_members(const char *s, size_t len, int (*add)(void *, char *),
-    void *arg)
+reserve(struct lookup *lk, size_t more)
+{
+	size_t want, i;
+
+	if (more > SIZE_MAX / 4 / sizeof(*lk->slots) - lk->naliases)
+		return -1;
+	want = lk->naliases + more;
+	if (want > lk->aliases_cap) {
+		size_t cap = lk->aliases_cap * 2 > want ? lk->aliases_cap * 2 :
+		    want < 256 ? 256 : want;
+		struct alias *all = reallocarray(lk->aliases, cap, sizeof(*all));
+
+		if (all == NULL)
+			return -1;
+		lk->aliases = all;
+		lk->aliases_cap = cap;
+	}
+	if (want * 2 > lk->nslots) {
+		size_t n = lk->nslots > 0 ? lk->nslots : 512;
+		size_t *slots;
+
+		while (n < want * 2)
+			n *= 2;
+		if ((slots = calloc(n, sizeof(*slots))) == NULL)
+			return -1;
+		free(lk->slots);
+		lk->slots = slots;
+		lk->nslots = n;
+		for (i = 0; i < lk->naliases; i++)
+			place(lk, i);
+	}
+	return 0;
+}
+
+/* add_alias - append a to the table; 0, or -1 when memory ran out. */
+static int
+add_alias(struct lookup *lk, const struct alias *a)
+{
+	if (reserve(lk, 1) < 0)
+		return -1;
+	lk->aliases[lk->naliases] = *a;
+	place(lk, lk->naliases++);
+	return 0;
+}
+
+/* find_hashed - the alias named name, whose hash is h, or NULL. */
+static const struct alias *
+find_hashed(const struct lookup *lk, const char *name, size_t h)
+{
+	size_t k, mask = lk->nslots - 1;
+
+	if (lk->nslots == 0)
+		return NULL;
+	for (k = h & mask; lk->slots[k] != 0; k = (k + 1) & mask) {
+		const struct alias *a = &lk->aliases[lk->slots[k] - 1];
+
+		if (a->hash == h && strcasecmp(a->name, name) == 0)
+			return a;
+	}
+	return NULL;
+}
+
+/* find_alias - the alias named name, in any case, or NULL. */
+static const struct alias *
+find_alias(const struct lookup *lk, const char *name)
+{
+	return find_hashed(lk, name, hash_name(name));
+}
+
+/*
+ * The octets of an aliases file, by what the parser makes of them:
+ * PLAIN in a member is copied as it is (not a control, blank, quote,
+ * comma, backslash or DEL; octets above 127, UTF-8, are); NAME may be in
+ * an alias name (the same, and a backslash).  A table, since the parser
+ * looks at every octet of the file in every session that asks.
+ */
+#define PLAIN 1
+#define NAME  2
+
+/* clang-format off */
+static const unsigned char octet[256] = {
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, /* 0x00 */
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, /* 0x10 */
+	0, 3, 0, 3, 3, 3, 3, 3, 3, 3, 3, 3, 0, 3, 3, 3, /* 0x20 */
+	3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, /* 0x30 */
+	3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, /* 0x40 */
+	3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 2, 3, 3, 3, /* 0x50 */
+	3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, /* 0x60 */
+	3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 0, /* 0x70 */
+	3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, /* 0x80 */
+	3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, /* 0x90 */
+	3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, /* 0xa0 */
+	3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, /* 0xb0 */
+	3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, /* 0xc0 */
+	3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, /* 0xd0 */
+	3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, /* 0xe0 */
+	3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, /* 0xf0 */
+};
+/* clang-format on */
+
+/*
+ * split_members - the comma-separated members in s[0, len), each whole:
+ * a comma or blank inside quotes ("|cmd a, b", "x y"@example.net) is
+ * part of it, and its quotes and backslashes are kept (see
+ * expand_member); blanks around it dropped, a tab outside quotes made a
+ * space, empty ones skipped.  Calls add for each; returns 0, -1 for an
+ * unclosed quote, a control character or a member too long, -2 when add
+ * failed.  Most octets are
+ * plain, and are copied on the first test: this runs over every member
+ * of the aliases file, in every session that asks about one.
+ */
+static int
+split_members(const char *s, size_t len,
+    int (*add)(void *, char *, size_t), void *arg)
 {
 	char m[SMTP_LINE_MAX * 2];
 	size_t i = 0;
 
 	while (i <= len) {
-		size_t n = 0;
+		size_t n = 0, stop;
 		int quoted = 0;
 		size_t content = 0; /* length without trailing blanks */
 
 		while (i < len && (s[i] == ' ' || s[i] == '\t'))
 			i++;
-		for (; i < len && (quoted || s[i] != ','); i++) {
-			unsigned char c = (unsigned char)s[i];
+		/* Each octet of m comes from one of s: stop bounds both. */
+		stop = len - i < sizeof(m) ? len : i + sizeof(m) - 1;
+		while (i < stop && (quoted || s[i] != ',')) {
+			unsigned char c = (unsigned char)s[i++];
 
-			if (c == '"') {
-				quoted = !quoted;
-				content = 1;
+			if (octet[c] & PLAIN) {
+				m[n++] = (char)c;
+				while (i < stop && (octet[(unsigned char)s[i]] & PLAIN))
+					m[n++] = s[i++];
+				content = n;
 				continue;
 			}
-			if (quoted && c == '\\' && i + 1 < len)
-				c = (unsigned char)s[++i];
-			else if (c == '\t')
+			if (c == '"') {
+				quoted = !quoted;
+			} else if (quoted && c == '\\' && i < stop) {
+				m[n++] = (char)c; /* and the octet it quotes */
+				c = (unsigned char)s[i++];
+			} else if (c == '\t') {
 				c = ' ';
-			if (c < ' ' || c == 127 || n + 1 >= sizeof(m))
+			}
+			if (c < ' ' || c == 127)
 				return -1;
 			m[n++] = (char)c;
 			if (c != ' ' || quoted)
 				content = n;
 		}
-		if (quoted)
-			return -1;
+		if (quoted || (i < len && s[i] != ','))
+			return -1; /* unclosed, or longer than m */
 		m[content] = '\0';
-		if (content > 0 && add(arg, m) < 0)
+		if (content > 0 && add(arg, m, content) < 0)
 			return -2;
 		i++;
 	}
 	return 0;
 }
 
-static int
-add_member(void *arg, char *m)
-{
-	struct alias *a = arg;
+/*
+ * The members of the entry being parsed: their text, each ending in a
+ * NUL, and where each begins.
+ */
+struct members {
+	char *buf;
+	size_t len, cap;
+	size_t *at;
+	size_t n, ncap;
+};
 
-	return push(&a->members, &a->n, m);
+static int
+add_member(void *arg, char *m, size_t len)
+{
+	struct members *ms = arg;
+
+	if (len + 1 > ms->cap - ms->len) {
+		size_t cap = (ms->len + len + 1) * 2;
+		char *grown = realloc(ms->buf, cap);
+
+		if (grown == NULL)
+			return -1;
+		ms->buf = grown;
+		ms->cap = cap;
+	}
+	if (ms->n == ms->ncap) {
+		size_t cap = ms->ncap > 0 ? ms->ncap * 2 : 16;
+		size_t *grown = reallocarray(ms->at, cap, sizeof(*grown));
+
+		if (grown == NULL)
+			return -1;
+		ms->at = grown;
+		ms->ncap = cap;
+	}
+	ms->at[ms->n++] = ms->len;
+	memcpy(ms->buf + ms->len, m, len);
+	ms->buf[ms->len + len] = '\0';
+	ms->len += len + 1;
+	return 0;
+}
+
+/*
+ * store - the alias name (lower case, nlen octets, hash h) with the
+ * members of ms, in one piece of the arena: the list, then the strings.
+ * 0, or -1 when memory ran out.
+ */
+static int
+store(struct lookup *lk, const char *name, size_t nlen, size_t h,
+    const struct members *ms)
+{
+	size_t list = ms->n * sizeof(char *), i;
+	struct alias a = { .n = ms->n, .hash = h };
+	char *text, **members;
+
+	if (ms->n > SIZE_MAX / sizeof(char *) ||
+	    nlen + 1 + ms->len > SIZE_MAX - list ||
+	    (members = arena_alloc(lk, list + nlen + 1 + ms->len)) == NULL)
+		return -1;
+	text = (char *)(members + ms->n);
+	memcpy(text, name, nlen + 1);
+	memcpy(text + nlen + 1, ms->buf, ms->len);
+	for (i = 0; i < ms->n; i++)
+		members[i] = text + nlen + 1 + ms->at[i];
+	a.name = text;
+	a.members = members;
+	return add_alias(lk, &a);
 }
 
 /* entry - one logical aliases(5) entry; 1 added, 0 malformed, -1 ENOMEM. */
 static int
-entry(struct lookup *lk, const char *s, size_t len, const char *file,
-    unsigned lineno)
+entry(struct lookup *lk, struct members *ms, const char *s, size_t len,
+    const char *file, unsigned lineno)
 {
 	const char *colon = memchr(s, ':', len);
-	struct alias a = { 0 }, *all;
+	char name[SMTP_LOCAL_MAX + 1];
+	uint64_t h = HASH_START;
 	size_t nlen, i;
 	int r;
 
@@ -397,44 +704,37 @@ entry(struct lookup *lk, const char *s, size_t len, const char *file,
 	nlen = (size_t)(colon - s);
 	while (nlen > 0 && (s[nlen - 1] == ' ' || s[nlen - 1] == '\t'))
 		nlen--;
-	for (i = 0; i < nlen; i++)
-		if ((unsigned char)s[i] <= ' ' || s[i] == 127 || s[i] == ',' ||
-		    s[i] == '"')
-			break;
-	if (nlen == 0 || i < nlen || nlen > SMTP_LOCAL_MAX) {
+	if (nlen == 0 || nlen > SMTP_LOCAL_MAX)
+		i = 0;
+	else
+		for (i = 0; i < nlen; i++) {
+			unsigned char c = (unsigned char)s[i];
+
+			if (!(octet[c] & NAME))
+				break;
+			name[i] = (char)fold(c);
+			h = hash_step(h, (unsigned char)name[i]);
+		}
+	if (nlen == 0 || i < nlen) {
 		malformed(file, lineno, "bad alias name");
 		return 0;
 	}
-	if ((a.name = copy(s, nlen)) == NULL)
-		return -1;
-	for (i = 0; i < nlen; i++)
-		a.name[i] = (char)tolower((unsigned char)a.name[i]);
-	if (find_alias(lk, a.name) != NULL) {
+	name[nlen] = '\0';
+	if (find_hashed(lk, name, (size_t)h) != NULL) {
 		malformed(file, lineno, "alias defined twice");
-		r = 0;
-	} else {
-		r = split_members(colon + 1, len - (size_t)(colon - s) - 1,
-		    add_member, &a);
-		if (r == -1 || (r == 0 && a.n == 0))
-			malformed(file, lineno,
-			    r == -1 ? "bad quoting or character" : "no members");
-		r = r == -2 ? -1 : (r == 0 && a.n > 0);
+		return 0;
 	}
-	if (r == 1) {
-		all = realloc(lk->aliases, (lk->naliases + 1) * sizeof(*all));
-		if (all == NULL) {
-			r = -1;
-		} else {
-			lk->aliases = all;
-			all[lk->naliases++] = a;
-			return 1;
-		}
+	ms->len = ms->n = 0;
+	r = split_members(colon + 1, len - (size_t)(colon - s) - 1,
+	    add_member, ms);
+	if (r == -2)
+		return -1;
+	if (r == -1 || ms->n == 0) {
+		malformed(file, lineno,
+		    r == -1 ? "bad quoting or character" : "no members");
+		return 0;
 	}
-	for (i = 0; i < a.n; i++)
-		free(a.members[i]);
-	free(a.members);
-	free(a.name);
-	return r;
+	return store(lk, name, nlen, (size_t)h, ms) < 0 ? -1 : 1;
 }
 
 /*
@@ -447,11 +747,22 @@ int
 lookup_parse_aliases(struct lookup *lk, const char *buf, size_t len,
     const char *name)
 {
-	const char *p = buf, *end = buf + len;
+	const char *p = buf, *end = buf + len, *nl;
+	struct members ms = { 0 };
 	char *text = NULL;
-	size_t tlen = 0, cap = 0;
+	size_t tlen = 0, cap = 0, starts = 0;
 	unsigned lineno = 0, start = 0;
 	int bad = 0, r = 0, broken = 0;
+
+	/* Room for each line that may begin an entry ("a:b\n" at least). */
+	for (; p < end; p = nl + 1) {
+		starts += *p != ' ' && *p != '\t' && *p != '#' && *p != '\n';
+		if ((nl = memchr(p, '\n', (size_t)(end - p))) == NULL)
+			break;
+	}
+	if (reserve(lk, starts < len / 4 ? starts : len / 4) < 0)
+		return -1;
+	p = buf;
 
 	for (;;) {
 		const char *s = NULL;
@@ -484,7 +795,7 @@ lookup_parse_aliases(struct lookup *lk, const char *buf, size_t len,
 		}
 		/* A new entry, or the end: the one gathered is complete. */
 		if ((s == NULL || blank == 0) && start > 0) {
-			if ((r = entry(lk, text, tlen, name, start)) < 0)
+			if ((r = entry(lk, &ms, text, tlen, name, start)) < 0)
 				break;
 			bad += r == 0;
 			start = 0;
@@ -513,6 +824,8 @@ lookup_parse_aliases(struct lookup *lk, const char *buf, size_t len,
 		tlen += n;
 	}
 	free(text);
+	free(ms.buf);
+	free(ms.at);
 	return r < 0 ? -1 : bad;
 }
 
@@ -549,13 +862,15 @@ lookup_load_aliases(struct lookup *lk, const char *path)
 /*
  * lookup_defer - load the aliases file at path and UID_MIN from
  * login_defs at the first question (lookup_prepare), not now: most
- * connections ask none.  The aliases file is opened now, so that one
- * that cannot be read is still a start-up error: 0, or -1 with errno.
+ * connections ask none.  The aliases file is checked now, so that one
+ * that cannot be read (see open_file) is still a start-up error: 0, or
+ * -1 with errno.
  */
 int
 lookup_defer(struct lookup *lk, const char *path, const char *login_defs)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	struct stat st;
+	int fd = open_file(path, &st);
 
 	lk->login_defs_later = login_defs;
 	if (fd < 0)
@@ -567,22 +882,38 @@ lookup_defer(struct lookup *lk, const char *path, const char *login_defs)
 	return 0;
 }
 
-/* lookup_prepare - load what lookup_defer put off: 0, or -1 (450). */
+/*
+ * lookup_prepare - load what lookup_defer put off: 0, or -1 (450).  An
+ * aliases file that cannot be loaded now (it became a directory, too
+ * large, unreadable since start-up; memory ran short) is tried again at
+ * each question, and each is answered -1 until it loads: answering
+ * without the aliases would say "no such user" for real lists.  The
+ * failure is logged once a session.
+ */
 int
 lookup_prepare(struct lookup *lk)
 {
-	int r = 0;
+	int e;
 
 	if (lk->login_defs_later != NULL) {
 		lk->uid_min = lookup_uid_min(lk->login_defs_later);
 		lk->login_defs_later = NULL;
 	}
-	if (lk->aliases_later != NULL) {
-		r = lookup_load_aliases(lk, lk->aliases_later);
+	if (lk->aliases_later == NULL)
+		return 0;
+	if (lookup_load_aliases(lk, lk->aliases_later) == 0) {
 		free(lk->aliases_later);
 		lk->aliases_later = NULL;
+		return 0;
 	}
-	return r;
+	e = errno;
+	clear_aliases(lk); /* what a parse cut short by ENOMEM left */
+	if (!lk->aliases_logged)
+		log_event(LOG_WARNING,
+		    "event=lookup_failed what=aliases file=%s error=%s",
+		    lk->aliases_later, file_error(e));
+	lk->aliases_logged = 1;
+	return -1;
 }
 
 /*
@@ -744,16 +1075,70 @@ add_line(struct lookup_lines *out, const char *line)
 	}
 }
 
+/*
+ * dot_atom - local is an RFC 5322 dot-atom (RFC 6531: UTF-8 allowed):
+ * atoms of atext joined by single dots.
+ */
+static int
+dot_atom(const char *local)
+{
+	const char *p;
+
+	if (local[0] == '\0' || local[0] == '.')
+		return 0;
+	for (p = local; *p != '\0'; p++) {
+		unsigned char c = (unsigned char)*p;
+
+		if (c == '.' ? p[1] == '.' || p[1] == '\0' :
+		    !isalnum(c) && c < 0x80 && strchr("!#$%&'*+-/=?^_`{|}~", c) ==
+		    NULL)
+			return 0;
+	}
+	return 1;
+}
+
+/*
+ * mailbox - "<local@domain>", local quoted when it is not a dot-atom
+ * (RFC 5321 4.1.2): "x y" is one address only in its quotes.
+ */
+static void
+mailbox(char *buf, size_t size, const char *local, const char *domain)
+{
+	char q[SMTP_LOCAL_MAX * 2 + 3];
+	size_t n = 0;
+
+	if (dot_atom(local)) {
+		(void)snprintf(buf, size, "<%s@%s>", local, domain);
+		return;
+	}
+	q[n++] = '"';
+	for (; *local != '\0' && n + 3 < sizeof(q); local++) {
+		if (*local == '"' || *local == '\\')
+			q[n++] = '\\';
+		q[n++] = *local;
+	}
+	q[n++] = '"';
+	q[n] = '\0';
+	(void)snprintf(buf, size, "<%s@%s>", q, domain);
+}
+
+/* labelled - "label <local@domain>" into buf, or without the label. */
+static void
+labelled(char *buf, size_t size, const char *label, const char *local,
+    const char *domain)
+{
+	int n = label[0] != '\0' ? snprintf(buf, size, "%s ", label) : 0;
+
+	if (n < 0 || (size_t)n >= size)
+		n = 0;
+	mailbox(buf + n, size - (size_t)n, local, domain);
+}
+
 /* user_line - "Full Name <name@domain>", or "<name@domain>". */
 static void
 user_line(const struct lookup *lk, const struct who *w, char *buf)
 {
-	if (w->full[0] != '\0')
-		(void)snprintf(buf, LOOKUP_LINE_MAX, "%s <%s@%s>", w->full,
-		    w->name, primary(lk));
-	else
-		(void)snprintf(buf, LOOKUP_LINE_MAX, "<%s@%s>", w->name,
-		    primary(lk));
+	labelled(buf, LOOKUP_LINE_MAX, w->full, w->name, primary(lk));
 }
 
 int
@@ -840,8 +1225,7 @@ own(const struct lookup *lk, struct expansion *ex, const char *label)
 {
 	char buf[LOOKUP_LINE_MAX];
 
-	(void)snprintf(buf, sizeof(buf), "%s%s<%s@%s>", label,
-	    *label ? " " : "", ex->query, primary(lk));
+	labelled(buf, sizeof(buf), label, ex->query, primary(lk));
 	ex->others++;
 	add_line(ex->out, buf);
 }
@@ -861,10 +1245,11 @@ static int expand_member(const struct lookup *, struct expansion *,
     const char *);
 
 static int
-include_member(void *arg, char *m)
+include_member(void *arg, char *m, size_t len)
 {
 	void **pair = arg;
 
+	(void)len;
 	return expand_member(pair[0], pair[1], m) < 0 ? -1 : 0;
 }
 
@@ -883,7 +1268,7 @@ expand_include(const struct lookup *lk, struct expansion *ex,
 		return 0;
 	if ((buf = slurp(file, &len)) == NULL) {
 		log_event(LOG_WARNING, "event=lookup_failed what=include error=%s",
-		    strerror(errno));
+		    file_error(errno));
 		return -1;
 	}
 	ex->depth++;
@@ -899,38 +1284,94 @@ expand_include(const struct lookup *lk, struct expansion *ex,
 	return r;
 }
 
-/* expand_member - one member of an alias or :include: list. */
+/*
+ * whole_quoted - m[0, len) is one quoted string: "|cmd arg", "x y".
+ */
+static int
+whole_quoted(const char *m, size_t len)
+{
+	size_t i;
+
+	if (len < 2 || m[0] != '"')
+		return 0;
+	for (i = 1; i < len && m[i] != '"'; i++)
+		if (m[i] == '\\')
+			i++;
+	return i == len - 1;
+}
+
+/* last_at - the last '@' of m[0, len) outside quotes, or NULL. */
+static const char *
+last_at(const char *m, size_t len)
+{
+	const char *at = NULL;
+	size_t i;
+	int quoted = 0;
+
+	for (i = 0; i < len; i++) {
+		if (m[i] == '"')
+			quoted = !quoted;
+		else if (m[i] == '\\' && quoted)
+			i++;
+		else if (m[i] == '@' && !quoted)
+			at = m + i;
+	}
+	return at;
+}
+
+/*
+ * expand_member - one member of an alias or :include: list, as
+ * split_members keeps it.  "\name" is the user, never an alias; a member
+ * that is one quoted string ("|cmd arg", "x y") is its content.  An
+ * address in another domain is shown as it is written, quotes and all.
+ * Otherwise the local part, unquoted, is a |command or /file (local
+ * delivery, never shown), an :include: list (bare or quoted, not as an
+ * address of ours), or a name.
+ */
 static int
 expand_member(const struct lookup *lk, struct expansion *ex, const char *m)
 {
-	char name[SMTP_LOCAL_MAX + 1], line[LOOKUP_LINE_MAX];
+	char text[SMTP_LINE_MAX * 2], line[LOOKUP_LINE_MAX];
+	const char *name = text, *at = NULL;
 	const struct alias *a;
-	const char *at;
+	size_t len;
 	struct who w;
 	int noalias = 0, r;
 
 	if (++ex->visited > ALIAS_MEMBERS_MAX)
 		return 0;
-	if (m[0] == '|' || m[0] == '/') {
-		own(lk, ex, "local delivery");
-		return 0;
-	}
-	if (strncasecmp(m, ":include:", 9) == 0) {
-		return expand_include(lk, ex, m + 9 + strspn(m + 9, " "));
-	}
 	if (m[0] == '\\') {
 		noalias = 1; /* "\user": the user, not an alias of that name */
 		m++;
 	}
-	if ((at = strrchr(m, '@')) != NULL && !lookup_domain_is_local(lk, at + 1)) {
-		(void)snprintf(line, sizeof(line), "<%s>", m);
-		ex->remotes++;
-		(void)snprintf(ex->one, sizeof(ex->one), "%s", m);
-		add_line(ex->out, line);
+	len = strlen(m);
+	if (len >= sizeof(text)) /* split_members made it shorter */
+		return 0;
+	if (whole_quoted(m, len)) {
+		(void)unquote(m, len, text, sizeof(text));
+	} else if (m[0] == '|' || m[0] == '/' ||
+	    strncasecmp(m, ":include:", 9) == 0) {
+		name = m; /* a program or file may hold an '@' */
+	} else {
+		if ((at = last_at(m, len)) != NULL &&
+		    !lookup_domain_is_local(lk, at + 1)) {
+			(void)snprintf(line, sizeof(line), "<%s>", m);
+			ex->remotes++;
+			(void)snprintf(ex->one, sizeof(ex->one), "%s", m);
+			add_line(ex->out, line);
+			return 0;
+		}
+		(void)unquote(m, at != NULL ? (size_t)(at - m) : len, text,
+		    sizeof(text));
+	}
+	if (name[0] == '|' || name[0] == '/' ||
+	    (at != NULL && strncasecmp(name, ":include:", 9) == 0)) {
+		own(lk, ex, "local delivery");
 		return 0;
 	}
-	if (unquote(m, at != NULL ? (size_t)(at - m) : strlen(m), name,
-	    sizeof(name)) < 0 || name[0] == '\0') {
+	if (strncasecmp(name, ":include:", 9) == 0)
+		return expand_include(lk, ex, name + 9 + strspn(name + 9, " "));
+	if (name[0] == '\0' || strlen(name) > SMTP_LOCAL_MAX) {
 		own(lk, ex, "");
 		return 0;
 	}
@@ -940,8 +1381,7 @@ expand_member(const struct lookup *lk, struct expansion *ex, const char *m)
 		return -1;
 	if (r == 0) {
 		/* A name nobody has: shown as the address it is. */
-		(void)snprintf(line, sizeof(line), "<%s@%s>", name,
-		    primary(lk));
+		mailbox(line, sizeof(line), name, primary(lk));
 		ex->others++;
 		add_line(ex->out, line);
 		return 0;
@@ -1004,18 +1444,8 @@ only_remote(const struct expansion *ex)
 static int
 local_name(const struct lookup *lk, const char *q, size_t len, char *name)
 {
-	const char *at = NULL;
-	size_t i;
-	int quoted = 0;
+	const char *at = last_at(q, len);
 
-	for (i = 0; i < len; i++) {
-		if (q[i] == '"')
-			quoted = !quoted;
-		else if (q[i] == '\\' && quoted)
-			i++;
-		else if (q[i] == '@' && !quoted)
-			at = q + i;
-	}
 	if (at != NULL) {
 		char dom[SMTP_DOMAIN_MAX + 1];
 		size_t dlen = len - (size_t)(at - q) - 1;

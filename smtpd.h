@@ -55,6 +55,7 @@
 #define DEFAULT_ALIASES	    "/etc/aliases"
 #define DEFAULT_LOGIN_DEFS  "/etc/login.defs"
 #define LOGIN_DEFS_MAX	    32768 /* octets of it read; Debian's is 12 KiB */
+#define ALIAS_BLOCK_SIZE    65536 /* the aliases' strings are kept in blocks */
 
 /*
  * Address harvesting: VRFY, EXPN and RCPT answers that say "no such
