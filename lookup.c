@@ -242,9 +242,9 @@ open_file(const char *path, struct stat *st)
 	return -1;
 }
 
-/* file_error - what open_file's errno means, for a log line. */
-static const char *
-file_error(int e)
+/* lookup_file_error - what a load's errno means, for a log line. */
+const char *
+lookup_file_error(int e)
 {
 	return e == EINVAL ? "not a regular file" : strerror(e);
 }
@@ -767,6 +767,7 @@ lookup_parse_aliases(struct lookup *lk, const char *buf, size_t len,
 	for (;;) {
 		const char *s = NULL;
 		size_t n = 0, blank = 0;
+		int nul = 0;
 
 		if (p < end) {
 			s = next_line(&p, end, &n);
@@ -776,9 +777,11 @@ lookup_parse_aliases(struct lookup *lk, const char *buf, size_t len,
 				blank++;
 			if (blank == n || s[blank] == '#')
 				continue;
-			if (memchr(s, '\0', n) != NULL) {
+			if ((nul = memchr(s, '\0', n) != NULL)) {
 				malformed(name, lineno, "NUL byte");
 				bad++;
+			}
+			if (nul && blank > 0) {
 				broken = 1; /* and its continuation lines */
 				continue;
 			}
@@ -803,6 +806,11 @@ lookup_parse_aliases(struct lookup *lk, const char *buf, size_t len,
 		}
 		if (s == NULL)
 			break;
+		if (nul) {
+			/* An entry of its own: it ended the one before it. */
+			broken = 1; /* and its continuation lines */
+			continue;
+		}
 		if (blank == 0) {
 			start = lineno;
 			broken = 0;
@@ -911,7 +919,7 @@ lookup_prepare(struct lookup *lk)
 	if (!lk->aliases_logged)
 		log_event(LOG_WARNING,
 		    "event=lookup_failed what=aliases file=%s error=%s",
-		    lk->aliases_later, file_error(e));
+		    lk->aliases_later, lookup_file_error(e));
 	lk->aliases_logged = 1;
 	return -1;
 }
@@ -1268,7 +1276,7 @@ expand_include(const struct lookup *lk, struct expansion *ex,
 		return 0;
 	if ((buf = slurp(file, &len)) == NULL) {
 		log_event(LOG_WARNING, "event=lookup_failed what=include error=%s",
-		    file_error(errno));
+		    lookup_file_error(errno));
 		return -1;
 	}
 	ex->depth++;

@@ -47,6 +47,8 @@ void lookup_set_uid_min(struct lookup *lk, unsigned long uid_min);
 int lookup_add_domain(struct lookup *lk, const char *domain);
 void lookup_set_local_addr(struct lookup *lk, const char *addr);
 int lookup_load_passwd(struct lookup *lk, const char *path);
+/* lookup_file_error - what a failed load's errno means, for a person. */
+const char *lookup_file_error(int err);
 int lookup_load_aliases(struct lookup *lk, const char *path);
 int lookup_defer(struct lookup *lk, const char *path, const char *login_defs);
 int lookup_prepare(struct lookup *lk);

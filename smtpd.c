@@ -176,7 +176,7 @@ fail(const char *hostname, int status, const char *why, const char *what)
 static void
 fail_file(const char *hostname, const char *why, const char *path, int err)
 {
-	refuse(hostname, EXIT_USAGE, why, path, strerror(err), NULL);
+	refuse(hostname, EXIT_USAGE, why, path, lookup_file_error(err), NULL);
 }
 
 /* number - a decimal option value within [min, max]; -1 if it is not. */
@@ -413,22 +413,6 @@ trusted(const char *peer, const struct lookup_net *nets, size_t n)
 }
 
 /*
- * not_directory - 0, or -1 with errno EISDIR for a directory, which
- * open(2) takes but read(2) refuses with a reason that would mislead.
- */
-static int
-not_directory(const char *path)
-{
-	struct stat st;
-
-	if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
-		errno = EISDIR;
-		return -1;
-	}
-	return 0;
-}
-
-/*
  * load - users and aliases, read once.  A file that cannot be read is a
  * configuration error, told with its name and the reason, except a
  * missing default aliases file.
@@ -439,12 +423,10 @@ load(struct lookup *lk, const char *hostname, const char *passwd,
 {
 	const char *a = aliases ? aliases : DEFAULT_ALIASES;
 
-	if (passwd != NULL &&
-	    (not_directory(passwd) < 0 || lookup_load_passwd(lk, passwd) < 0))
+	if (passwd != NULL && lookup_load_passwd(lk, passwd) < 0)
 		fail_file(
 		    hostname, "cannot read the --passwd file", passwd, errno);
-	if ((not_directory(a) < 0 ||
-	        lookup_defer(lk, a, DEFAULT_LOGIN_DEFS) < 0) &&
+	if (lookup_defer(lk, a, DEFAULT_LOGIN_DEFS) < 0 &&
 	    (aliases != NULL || errno != ENOENT))
 		fail_file(hostname, "cannot read the aliases file", a, errno);
 }

@@ -194,6 +194,25 @@ START_TEST(test_nul_byte_line_is_malformed)
 END_TEST
 
 /*
+ * A NUL line that begins an entry ends the one before it: its
+ * continuation lines ("\tcarol") were joined to that entry, and mail
+ * for x went to a member nobody wrote there.
+ */
+START_TEST(test_nul_byte_entry_ends_the_entry_before_it)
+{
+	static const char text[] = "x: alice\ny: b\0ob\n\tcarol\nz: erin\n";
+
+	ck_assert_int_eq(lookup_parse_aliases(lk, text, sizeof(text) - 1,
+	    "aliases"), 1);
+	ck_assert_int_eq(lookup_expn(lk, "x", &out), 1);
+	ck_assert_uint_eq(out.n, 1);
+	ck_assert(has("Alice Liddell <alice@example.org>"));
+	ck_assert_int_eq(lookup_expn(lk, "y", &out), 0);
+	ck_assert_int_eq(lookup_expn(lk, "z", &out), 1);
+}
+END_TEST
+
+/*
  * Found by fuzz-aliases: a buffer that does not end in a NUL, here a
  * lone tab of exactly one octet, was read past its end while the parser
  * measured the line's leading blanks.  AddressSanitizer sees the octet
@@ -597,6 +616,7 @@ lookup_suite(void)
 	tcase_add_test(tc, test_alias_names_are_case_insensitive);
 	tcase_add_test(tc, test_malformed_lines_are_counted_and_skipped);
 	tcase_add_test(tc, test_nul_byte_line_is_malformed);
+	tcase_add_test(tc, test_nul_byte_entry_ends_the_entry_before_it);
 	tcase_add_test(tc, test_buffer_without_nul_is_read_within_its_length);
 	suite_add_tcase(s, tc);
 
