@@ -777,7 +777,8 @@ lookup_parse_aliases(struct lookup *lk, const char *buf, size_t len,
 				blank++;
 			if (blank == n || s[blank] == '#')
 				continue;
-			if ((nul = memchr(s, '\0', n) != NULL)) {
+			nul = memchr(s, '\0', n) != NULL;
+			if (nul) {
 				malformed(name, lineno, "NUL byte");
 				bad++;
 			}
