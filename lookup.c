@@ -38,17 +38,23 @@ struct user {
 	unsigned long uid;
 };
 
+/*
+ * An alias: its name, and its members as the file writes them, the
+ * entry's lines joined; split_members splits them when an expansion
+ * reaches them, so that a session pays for the entries it asks about,
+ * not for every member of a large file.
+ */
 struct alias {
 	const char *name; /* lower case */
-	char **members;
-	size_t n;
+	const char *members;
+	size_t len;  /* of members */
 	size_t hash; /* of name: see hash_name */
 };
 
 /*
- * A block of the arena that holds the aliases' names, members and member
- * lists: a few large allocations, freed at once, instead of one for each
- * string of a file that may hold 100,000 entries.
+ * A block of the arena that holds the aliases' names and members: a few
+ * large allocations, freed at once, instead of one for each string of a
+ * file that may hold 100,000 entries.
  */
 struct block {
 	struct block *next;
@@ -530,17 +536,19 @@ find_alias(const struct lookup *lk, const char *name)
  * The octets of an aliases file, by what the parser makes of them:
  * PLAIN in a member is copied as it is (not a control, blank, quote,
  * comma, backslash or DEL; octets above 127, UTF-8, are); NAME may be in
- * an alias name (the same, and a backslash).  A table, since the parser
- * looks at every octet of the file in every session that asks.
+ * an alias name (the same, and a backslash); SEP, a blank or a comma,
+ * separates members.  A table, since the parser looks at every octet of
+ * the file in every session that asks.
  */
 #define PLAIN 1
 #define NAME  2
+#define SEP   4
 
 /* clang-format off */
 static const unsigned char octet[256] = {
-	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, /* 0x00 */
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 4, 0, 0, 0, 0, 0, 0, /* 0x00 */
 	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, /* 0x10 */
-	0, 3, 0, 3, 3, 3, 3, 3, 3, 3, 3, 3, 0, 3, 3, 3, /* 0x20 */
+	4, 3, 0, 3, 3, 3, 3, 3, 3, 3, 3, 3, 4, 3, 3, 3, /* 0x20 */
 	3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, /* 0x30 */
 	3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, /* 0x40 */
 	3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 2, 3, 3, 3, /* 0x50 */
@@ -564,9 +572,7 @@ static const unsigned char octet[256] = {
  * expand_member); blanks around it dropped, a tab outside quotes made a
  * space, empty ones skipped.  Calls add for each; returns 0, -1 for an
  * unclosed quote, a control character or a member too long, -2 when add
- * failed.  Most octets are
- * plain, and are copied on the first test: this runs over every member
- * of the aliases file, in every session that asks about one.
+ * failed.
  */
 static int
 split_members(const char *s, size_t len,
@@ -618,84 +624,70 @@ split_members(const char *s, size_t len,
 	return 0;
 }
 
-/*
- * The members of the entry being parsed: their text, each ending in a
- * NUL, and where each begins.
- */
-struct members {
-	char *buf;
-	size_t len, cap;
-	size_t *at;
-	size_t n, ncap;
-};
-
 static int
-add_member(void *arg, char *m, size_t len)
+count_member(void *arg, char *m, size_t len)
 {
-	struct members *ms = arg;
-
-	if (len + 1 > ms->cap - ms->len) {
-		size_t cap = (ms->len + len + 1) * 2;
-		char *grown = realloc(ms->buf, cap);
-
-		if (grown == NULL)
-			return -1;
-		ms->buf = grown;
-		ms->cap = cap;
-	}
-	if (ms->n == ms->ncap) {
-		size_t cap = ms->ncap > 0 ? ms->ncap * 2 : 16;
-		size_t *grown = reallocarray(ms->at, cap, sizeof(*grown));
-
-		if (grown == NULL)
-			return -1;
-		ms->at = grown;
-		ms->ncap = cap;
-	}
-	ms->at[ms->n++] = ms->len;
-	memcpy(ms->buf + ms->len, m, len);
-	ms->buf[ms->len + len] = '\0';
-	ms->len += len + 1;
+	(void)m;
+	(void)len;
+	++*(size_t *)arg;
 	return 0;
 }
 
 /*
- * store - the alias name (lower case, nlen octets, hash h) with the
- * members of ms, in one piece of the arena: the list, then the strings.
- * 0, or -1 when memory ran out.
+ * bad_members - what is wrong with the members s[0, len), or NULL when
+ * split_members takes them whole and finds one.  Most entries are plain
+ * names and addresses, short, with commas and blanks between them: those
+ * are seen on one pass of the table; the rest are split to tell.
+ */
+static const char *
+bad_members(const char *s, size_t len)
+{
+	unsigned char seen = 0;
+	size_t i, n = 0;
+
+	for (i = 0; i < len && (octet[(unsigned char)s[i]] & (PLAIN | SEP)); i++)
+		seen |= octet[(unsigned char)s[i]];
+	if (i < len || len >= SMTP_LINE_MAX * 2) {
+		if (split_members(s, len, count_member, &n) < 0)
+			return "bad quoting or character";
+		seen = n > 0 ? PLAIN : 0;
+	}
+	return seen & PLAIN ? NULL : "no members";
+}
+
+/*
+ * store - the alias name (lower case, nlen octets, hash h) and its
+ * members, s[0, len), in one piece of the arena: 0, or -1 when memory
+ * ran out.
  */
 static int
 store(struct lookup *lk, const char *name, size_t nlen, size_t h,
-    const struct members *ms)
+    const char *s, size_t len)
 {
-	size_t list = ms->n * sizeof(char *), i;
-	struct alias a = { .n = ms->n, .hash = h };
-	char *text, **members;
+	struct alias a = { .len = len, .hash = h };
+	char *text;
 
-	if (ms->n > SIZE_MAX / sizeof(char *) ||
-	    nlen + 1 + ms->len > SIZE_MAX - list ||
-	    (members = arena_alloc(lk, list + nlen + 1 + ms->len)) == NULL)
+	if (nlen + 2 > SIZE_MAX - len ||
+	    (text = arena_alloc(lk, nlen + 1 + len + 1)) == NULL)
 		return -1;
-	text = (char *)(members + ms->n);
 	memcpy(text, name, nlen + 1);
-	memcpy(text + nlen + 1, ms->buf, ms->len);
-	for (i = 0; i < ms->n; i++)
-		members[i] = text + nlen + 1 + ms->at[i];
+	memcpy(text + nlen + 1, s, len);
+	text[nlen + 1 + len] = '\0';
 	a.name = text;
-	a.members = members;
+	a.members = text + nlen + 1;
 	return add_alias(lk, &a);
 }
 
 /* entry - one logical aliases(5) entry; 1 added, 0 malformed, -1 ENOMEM. */
 static int
-entry(struct lookup *lk, struct members *ms, const char *s, size_t len,
-    const char *file, unsigned lineno)
+entry(struct lookup *lk, const char *s, size_t len, const char *file,
+    unsigned lineno)
 {
 	const char *colon = memchr(s, ':', len);
 	char name[SMTP_LOCAL_MAX + 1];
 	uint64_t h = HASH_START;
-	size_t nlen, i;
-	int r;
+	size_t nlen, i, mlen;
+	const char *why;
 
 	if (colon == NULL || colon == s) {
 		malformed(file, lineno, "no name: before the members");
@@ -724,17 +716,12 @@ entry(struct lookup *lk, struct members *ms, const char *s, size_t len,
 		malformed(file, lineno, "alias defined twice");
 		return 0;
 	}
-	ms->len = ms->n = 0;
-	r = split_members(colon + 1, len - (size_t)(colon - s) - 1,
-	    add_member, ms);
-	if (r == -2)
-		return -1;
-	if (r == -1 || ms->n == 0) {
-		malformed(file, lineno,
-		    r == -1 ? "bad quoting or character" : "no members");
+	mlen = len - (size_t)(colon - s) - 1;
+	if ((why = bad_members(colon + 1, mlen)) != NULL) {
+		malformed(file, lineno, why);
 		return 0;
 	}
-	return store(lk, name, nlen, (size_t)h, ms) < 0 ? -1 : 1;
+	return store(lk, name, nlen, (size_t)h, colon + 1, mlen) < 0 ? -1 : 1;
 }
 
 /*
@@ -748,7 +735,6 @@ lookup_parse_aliases(struct lookup *lk, const char *buf, size_t len,
     const char *name)
 {
 	const char *p = buf, *end = buf + len, *nl;
-	struct members ms = { 0 };
 	char *text = NULL;
 	size_t tlen = 0, cap = 0, starts = 0;
 	unsigned lineno = 0, start = 0;
@@ -799,7 +785,7 @@ lookup_parse_aliases(struct lookup *lk, const char *buf, size_t len,
 		}
 		/* A new entry, or the end: the one gathered is complete. */
 		if ((s == NULL || blank == 0) && start > 0) {
-			if ((r = entry(lk, &ms, text, tlen, name, start)) < 0)
+			if ((r = entry(lk, text, tlen, name, start)) < 0)
 				break;
 			bad += r == 0;
 			start = 0;
@@ -833,8 +819,6 @@ lookup_parse_aliases(struct lookup *lk, const char *buf, size_t len,
 		tlen += n;
 	}
 	free(text);
-	free(ms.buf);
-	free(ms.at);
 	return r < 0 ? -1 : bad;
 }
 
@@ -1253,8 +1237,9 @@ on_stack(const struct expansion *ex, const struct alias *a)
 static int expand_member(const struct lookup *, struct expansion *,
     const char *);
 
+/* each_member - expand_member for split_members: arg is {lk, ex}. */
 static int
-include_member(void *arg, char *m, size_t len)
+each_member(void *arg, char *m, size_t len)
 {
 	void **pair = arg;
 
@@ -1285,7 +1270,7 @@ expand_include(const struct lookup *lk, struct expansion *ex,
 		const char *s = next_line(&p, end, &n);
 
 		if (n > 0 && s[strspn(s, " \t")] != '#' &&
-		    split_members(s, n, include_member, (void *)pair) == -2)
+		    split_members(s, n, each_member, (void *)pair) == -2)
 			r = -1;
 	}
 	ex->depth--;
@@ -1408,11 +1393,13 @@ expand_member(const struct lookup *lk, struct expansion *ex, const char *m)
 	return 0;
 }
 
+/* expand_alias - a's members, split as the parser checked they split. */
 static int
 expand_alias(const struct lookup *lk, struct expansion *ex,
     const struct alias *a)
 {
-	size_t i;
+	const void *pair[2] = { lk, ex };
+	int r;
 
 	if (ex->depth >= ALIAS_DEPTH_MAX) {
 		log_event(LOG_WARNING, "event=lookup_failed what=alias error=%s",
@@ -1420,14 +1407,9 @@ expand_alias(const struct lookup *lk, struct expansion *ex,
 		return 0;
 	}
 	ex->stack[ex->depth++] = a;
-	for (i = 0; i < a->n; i++) {
-		if (expand_member(lk, ex, a->members[i]) < 0) {
-			ex->depth--;
-			return -1;
-		}
-	}
+	r = split_members(a->members, a->len, each_member, (void *)pair);
 	ex->depth--;
-	return 0;
+	return r == -2 ? -1 : 0;
 }
 
 static int
