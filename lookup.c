@@ -578,7 +578,7 @@ static int
 split_members(const char *s, size_t len,
     int (*add)(void *, char *, size_t), void *arg)
 {
-	char m[SMTP_LINE_MAX * 2];
+	char m[ALIAS_MEMBER_MAX];
 	size_t i = 0;
 
 	while (i <= len) {
@@ -647,7 +647,7 @@ bad_members(const char *s, size_t len)
 
 	for (i = 0; i < len && (octet[(unsigned char)s[i]] & (PLAIN | SEP)); i++)
 		seen |= octet[(unsigned char)s[i]];
-	if (i < len || len >= SMTP_LINE_MAX * 2) {
+	if (i < len || len >= ALIAS_MEMBER_MAX) {
 		if (split_members(s, len, count_member, &n) < 0)
 			return "bad quoting or character";
 		seen = n > 0 ? PLAIN : 0;
@@ -1325,7 +1325,7 @@ last_at(const char *m, size_t len)
 static int
 expand_member(const struct lookup *lk, struct expansion *ex, const char *m)
 {
-	char text[SMTP_LINE_MAX * 2], line[LOOKUP_LINE_MAX];
+	char text[ALIAS_MEMBER_MAX], line[LOOKUP_LINE_MAX];
 	const char *name = text, *at = NULL;
 	const struct alias *a;
 	size_t len;

@@ -49,6 +49,7 @@
  */
 #define ALIAS_DEPTH_MAX	    10	 /* nested aliases and :include: lists */
 #define ALIAS_MEMBERS_MAX   1000 /* members visited by one expansion */
+#define ALIAS_MEMBER_MAX    1024 /* octets of one member, with its NUL */
 #define LOOKUP_LINES_MAX    50	 /* EXPN members, VRFY candidates shown */
 #define LOOKUP_FILE_MAX	    (16UL * 1024 * 1024) /* passwd, aliases */
 #define DEFAULT_UID_MIN	    1000 /* login.defs(5) UID_MIN when unset */
