@@ -32,7 +32,7 @@ SMTPD_CFLAGS = -std=c11 -D_GNU_SOURCE -MMD -MP $(WARN) $(SYSTEMD_CFLAGS) $(SAN)
 ALL_CFLAGS = $(SMTPD_CFLAGS) $(CPPFLAGS) $(CFLAGS)
 ALL_LDFLAGS = $(SAN) $(LDFLAGS)
 
-MODULES = session reply store lookup log
+MODULES = session reply store lookup cdb log
 OBJS = $(MODULES:%=$(B)/%.o)
 UNIT_SRCS = $(wildcard tests/unit/*.c)
 UNIT_OBJS = $(UNIT_SRCS:tests/unit/%.c=$(B)/unit/%.o)
@@ -74,6 +74,7 @@ check-plain: $(BIN) $(B)/unit/run
 	tests/startup $(BIN)
 	tests/faults $(BIN)
 	tests/aliases-changed $(BIN)
+	tests/aliases-index $(BIN)
 	tests/kill-random $(BIN)
 	tests/deliver-tty
 	tests/install $(BIN)
@@ -82,7 +83,7 @@ check-plain: $(BIN) $(B)/unit/run
 # Installs what the build and the tests need (Debian), if it is missing.
 deps:
 	@tests/install-deps pkg-config check libsystemd-dev python3 time \
-	    systemd
+	    systemd tinycdb
 
 # valgrind: the transcripts once more, each smtpd under memcheck; an
 # invalid access or a leak makes smtpd exit 1, which fails its test.
@@ -119,8 +120,8 @@ fuzz: fuzz-deps $(FUZZERS:%=$(FZ)/fuzz-%)
 fuzz-deps:
 	@tests/install-deps clang libclang-rt-14-dev
 
-FUZZ_LIB = $(FZ)/session.o $(FZ)/reply.o $(FZ)/lookup.o $(FZ)/log.o \
-    $(FZ)/store_stub.o
+FUZZ_LIB = $(FZ)/session.o $(FZ)/reply.o $(FZ)/lookup.o $(FZ)/cdb.o \
+    $(FZ)/log.o $(FZ)/store_stub.o
 $(FZ)/fuzz-session: $(FZ)/fuzz_session.o $(FUZZ_LIB)
 $(FZ)/fuzz-path: $(FZ)/fuzz_path.o $(FUZZ_LIB)
 $(FZ)/fuzz-unstuff: $(FZ)/fuzz_unstuff.o $(FUZZ_LIB)

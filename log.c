@@ -66,6 +66,7 @@ static const struct {
 	{ "http_refused",    "61ebb1dec5dc44cb9ba180918e952257" },
 	{ "turn",            "47bb1faedb1c4e24a9946489898ab2d3" },
 	{ "turn_failed",     "e3166efe0d634c7ba4b603bdc6b458f6" },
+	{ "aliases_index_unused", "9ee06e6692b04cf5822e1e17635a9a94" },
 };
 
 /* Journal field names that are not SMTP_ and the key in capitals. */

@@ -25,10 +25,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <libgen.h>
+#include <limits.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <utmpx.h>
 
+#include "cdb.h"
 #include "log.h"
 #include "lookup.h"
 
@@ -80,10 +83,14 @@ struct lookup {
 	size_t *slots;
 	size_t nslots; /* a power of two, or 0 */
 	struct block *arena;
+	/* The aliases index (lookup_build_index), when it is used. */
+	struct cdb index;
+	int have_index;
 	/* Read at the first question, not for every connection. */
 	char *aliases_later;	  /* an aliases file to load, or NULL */
 	const char *login_defs_later; /* where UID_MIN is, or NULL */
 	int aliases_logged;	      /* that they failed to load */
+	int index_logged;	      /* that the index was passed over */
 };
 
 /* Someone found: name, full name, uid. */
@@ -98,8 +105,10 @@ lookup_new(void)
 {
 	struct lookup *lk = calloc(1, sizeof(*lk));
 
-	if (lk != NULL)
+	if (lk != NULL) {
 		lk->uid_min = DEFAULT_UID_MIN;
+		lk->index.fd = -1;
+	}
 	return lk;
 }
 
@@ -115,6 +124,10 @@ clear_aliases(struct lookup *lk)
 	}
 	free(lk->aliases);
 	free(lk->slots);
+	if (lk->index.fd >= 0)
+		(void)close(lk->index.fd);
+	lk->index.fd = -1;
+	lk->have_index = 0;
 	lk->aliases = NULL;
 	lk->slots = NULL;
 	lk->naliases = lk->aliases_cap = lk->nslots = 0;
@@ -255,23 +268,18 @@ lookup_file_error(int e)
 	return e == EINVAL ? "not a regular file" : strerror(e);
 }
 
-/* slurp - the whole file at path, NUL-terminated (see open_file). */
+/*
+ * read_all - the st->st_size octets of fd, NUL-terminated; closes fd.
+ * NULL with errno (EIO when the file was shorter than fstat said).
+ */
 static char *
-slurp(const char *path, size_t *len)
+read_all(int fd, const struct stat *st, size_t *len)
 {
-	struct stat st;
-	char *buf;
+	char *buf = malloc((size_t)st->st_size + 1);
 	size_t n = 0;
-	int fd = open_file(path, &st);
 
-	if (fd < 0)
-		return NULL;
-	if ((buf = malloc((size_t)st.st_size + 1)) == NULL) {
-		(void)close(fd);
-		return NULL;
-	}
-	while (n < (size_t)st.st_size) {
-		ssize_t r = read(fd, buf + n, (size_t)st.st_size - n);
+	while (buf != NULL && n < (size_t)st->st_size) {
+		ssize_t r = read(fd, buf + n, (size_t)st->st_size - n);
 
 		if (r < 0 && errno == EINTR)
 			continue;
@@ -279,16 +287,27 @@ slurp(const char *path, size_t *len)
 			break;
 		n += (size_t)r;
 	}
-	if (n < (size_t)st.st_size) {
-		free(buf);
-		(void)close(fd);
-		errno = EIO;
-		return NULL;
-	}
 	(void)close(fd);
-	buf[n] = '\0';
-	*len = n;
+	if (buf != NULL && n < (size_t)st->st_size) {
+		free(buf);
+		buf = NULL;
+		errno = EIO;
+	}
+	if (buf != NULL) {
+		buf[n] = '\0';
+		*len = n;
+	}
 	return buf;
+}
+
+/* slurp - the whole file at path, NUL-terminated (see open_file). */
+static char *
+slurp(const char *path, size_t *len)
+{
+	struct stat st;
+	int fd = open_file(path, &st);
+
+	return fd < 0 ? NULL : read_all(fd, &st, len);
 }
 
 static void
@@ -525,11 +544,47 @@ find_hashed(const struct lookup *lk, const char *name, size_t h)
 	return NULL;
 }
 
-/* find_alias - the alias named name, in any case, or NULL. */
-static const struct alias *
-find_alias(const struct lookup *lk, const char *name)
+/* An alias found, in the table or in the index (then its own copy). */
+struct found {
+	struct alias a;
+	char name[SMTP_LOCAL_MAX + 1];
+	char *owned;
+};
+
+/*
+ * find_alias - the alias named name, in any case, into f: 1, 0 none, -1
+ * the index could not be read.  free(f->owned) when done with it.
+ */
+static int
+find_alias(const struct lookup *lk, const char *name, struct found *f)
 {
-	return find_hashed(lk, name, hash_name(name));
+	const struct alias *a;
+	size_t i, len = strlen(name);
+	int r;
+
+	f->owned = NULL;
+	if (!lk->have_index) {
+		if ((a = find_hashed(lk, name, hash_name(name))) == NULL)
+			return 0;
+		f->a = *a;
+		return 1;
+	}
+	if (len >= sizeof(f->name))
+		return 0;
+	for (i = 0; i <= len; i++)
+		f->name[i] = (char)fold((unsigned char)name[i]);
+	if (len == 0)
+		return 0; /* the key of the index's own record */
+	r = cdb_find(&lk->index, f->name, len, &f->owned, &f->a.len);
+	if (r < 0)
+		log_event(LOG_WARNING,
+		    "event=lookup_failed what=aliases_index error=%s",
+		    lookup_file_error(errno));
+	if (r <= 0)
+		return r;
+	f->a.name = f->name;
+	f->a.members = f->owned;
+	return 1;
 }
 
 /*
@@ -853,6 +908,202 @@ lookup_load_aliases(struct lookup *lk, const char *path)
 }
 
 /*
+ * The aliases index: FILE.smtpd.cdb beside the aliases file FILE (not
+ * FILE.cdb, which Postfix's cdb: tables and qmail's fastforward write in
+ * their own ways), built by lookup_build_index with the entries the
+ * parser keeps (name: the members' text).  Its record with the empty
+ * key, which no alias has, is the stamp of the FILE it was built from: a
+ * session uses the index only while FILE is still that file (same inode,
+ * size and modification time; not the device, which may be numbered anew
+ * at boot), and reads FILE itself otherwise, so that an edit not yet
+ * followed by --newaliases is never answered from the old index.
+ */
+#define INDEX_STAMP_MAX 128
+
+static void
+stamp(char *buf, size_t size, const struct stat *st)
+{
+	(void)snprintf(buf, size, "smtpd-aliases 1 %ju %jd %jd.%09ld",
+	    (uintmax_t)st->st_ino, (intmax_t)st->st_size, (intmax_t)st->st_mtim.tv_sec,
+	    st->st_mtim.tv_nsec);
+}
+
+static int
+index_path(char *buf, size_t size, const char *path)
+{
+	int n = snprintf(buf, size, "%s" ALIASES_INDEX_SUFFIX, path);
+
+	if (n < 0 || (size_t)n >= size) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * open_index - the index of the aliases file path, when there is one
+ * built from it as it is now: 1 (lk->index set), 0 there is none, -1
+ * there is one that is not used (*why says why).
+ */
+static int
+open_index(struct lookup *lk, const char *path, const char **why)
+{
+	char name[PATH_MAX], want[INDEX_STAMP_MAX], *have = NULL;
+	struct stat st, ist;
+	size_t hlen = 0;
+	int fd, r;
+
+	if (index_path(name, sizeof(name), path) < 0)
+		return 0;
+	if ((fd = open(name, O_RDONLY | O_CLOEXEC | O_NONBLOCK)) < 0) {
+		*why = lookup_file_error(errno);
+		return errno == ENOENT ? 0 : -1;
+	}
+	if (fstat(fd, &ist) < 0 || !S_ISREG(ist.st_mode) ||
+	    stat(path, &st) < 0) {
+		*why = "not a regular file, or the aliases file is gone";
+		(void)close(fd);
+		return -1;
+	}
+	lk->index.fd = fd;
+	lk->index.size = (uint64_t)ist.st_size;
+	stamp(want, sizeof(want), &st);
+	r = cdb_check(&lk->index) < 0 ? -1 :
+	    cdb_find(&lk->index, "", 0, &have, &hlen);
+	if (r == 1 && strcmp(have, want) == 0) {
+		free(have);
+		lk->have_index = 1;
+		return 1;
+	}
+	*why = r < 0 ? "not an index" :
+	    r == 0 ? "not built by smtpd --newaliases" :
+		     "older than the aliases file: run smtpd --newaliases";
+	free(have);
+	(void)close(fd);
+	lk->index.fd = -1;
+	return -1;
+}
+
+/* write_index - the aliases of lk, stamped st, as a cdb on out. */
+static int
+write_index(const struct lookup *lk, const struct stat *st, FILE *out)
+{
+	struct cdb_record *recs = calloc(lk->naliases + 1, sizeof(*recs));
+	char head[INDEX_STAMP_MAX];
+	size_t i;
+	int r;
+
+	if (recs == NULL)
+		return -1;
+	stamp(head, sizeof(head), st);
+	recs[0] = (struct cdb_record){ "", head, 0, strlen(head) };
+	for (i = 0; i < lk->naliases; i++) {
+		const struct alias *a = &lk->aliases[i];
+
+		recs[i + 1] = (struct cdb_record){ a->name, a->members,
+			strlen(a->name), a->len };
+	}
+	r = cdb_write(out, recs, lk->naliases + 1);
+	free(recs);
+	return r;
+}
+
+/* sync_dir - the directory entry of path on disk. */
+static int
+sync_dir(const char *path)
+{
+	char copy[PATH_MAX];
+	int fd, r;
+
+	(void)snprintf(copy, sizeof(copy), "%s", path);
+	if ((fd = open(dirname(copy), O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+		return -1;
+	r = fsync(fd);
+	(void)close(fd);
+	return r;
+}
+
+/*
+ * publish - the index of lk, stamped st, written to a new file beside
+ * name and renamed to it once on disk: a session opens the old index
+ * or the new one, never half of one.  0, or -1 with errno.
+ */
+static int
+publish(const struct lookup *lk, const struct stat *st, const char *name)
+{
+	char tmp[PATH_MAX];
+	FILE *out = NULL;
+	int fd, e;
+
+	if (snprintf(tmp, sizeof(tmp), "%s.XXXXXX", name) >= (int)sizeof(tmp)) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	if ((fd = mkstemp(tmp)) < 0)
+		return -1;
+	/* Readable by whom the aliases file is readable by. */
+	if (fchown(fd, st->st_uid, st->st_gid) < 0 && errno != EPERM)
+		goto fail;
+	if (fchmod(fd, st->st_mode & 0666) < 0 ||
+	    (out = fdopen(fd, "w")) == NULL || write_index(lk, st, out) < 0 ||
+	    fsync(fd) < 0)
+		goto fail;
+	e = fclose(out);
+	out = NULL;
+	fd = -1;
+	if (e != 0 || rename(tmp, name) < 0 || sync_dir(name) < 0)
+		goto fail;
+	return 0;
+fail:
+	e = errno;
+	if (out != NULL)
+		(void)fclose(out);
+	else if (fd >= 0)
+		(void)close(fd);
+	(void)unlink(tmp);
+	errno = e;
+	return -1;
+}
+
+int
+lookup_build_index(const char *path, size_t *count, int *bad)
+{
+	char name[PATH_MAX];
+	struct lookup *lk = NULL;
+	struct stat st, now;
+	char *buf;
+	size_t len;
+	int fd, r = -1, e;
+
+	if (index_path(name, sizeof(name), path) < 0 ||
+	    (fd = open_file(path, &st)) < 0)
+		return -1;
+	if (!S_ISREG(st.st_mode)) { /* /dev/null: nowhere to put an index */
+		(void)close(fd);
+		errno = EINVAL;
+		return -1;
+	}
+	if ((buf = read_all(fd, &st, &len)) == NULL)
+		return -1;
+	/* An edit while it was read: the stamp would not say what is in it. */
+	if (stat(path, &now) < 0 || now.st_ino != st.st_ino ||
+	    now.st_size != st.st_size ||
+	    now.st_mtim.tv_sec != st.st_mtim.tv_sec ||
+	    now.st_mtim.tv_nsec != st.st_mtim.tv_nsec)
+		errno = EAGAIN;
+	else if ((lk = lookup_new()) == NULL ||
+	    (*bad = lookup_parse_aliases(lk, buf, len, path)) < 0)
+		errno = ENOMEM;
+	else if ((r = publish(lk, &st, name)) == 0)
+		*count = lk->naliases;
+	e = errno;
+	lookup_free(lk);
+	free(buf);
+	errno = e;
+	return r;
+}
+
+/*
  * lookup_defer - load the aliases file at path and UID_MIN from
  * login_defs at the first question (lookup_prepare), not now: most
  * connections ask none.  The aliases file is checked now, so that one
@@ -886,7 +1137,8 @@ lookup_defer(struct lookup *lk, const char *path, const char *login_defs)
 int
 lookup_prepare(struct lookup *lk)
 {
-	int e;
+	const char *why = NULL;
+	int e, r;
 
 	if (lk->login_defs_later != NULL) {
 		lk->uid_min = lookup_uid_min(lk->login_defs_later);
@@ -894,7 +1146,15 @@ lookup_prepare(struct lookup *lk)
 	}
 	if (lk->aliases_later == NULL)
 		return 0;
-	if (lookup_load_aliases(lk, lk->aliases_later) == 0) {
+	if ((r = open_index(lk, lk->aliases_later, &why)) < 0 &&
+	    !lk->index_logged) {
+		log_event(LOG_WARNING,
+		    "event=aliases_index_unused file=%s" ALIASES_INDEX_SUFFIX
+		    " reason=%s",
+		    lk->aliases_later, why);
+		lk->index_logged = 1;
+	}
+	if (r == 1 || lookup_load_aliases(lk, lk->aliases_later) == 0) {
 		free(lk->aliases_later);
 		lk->aliases_later = NULL;
 		return 0;
@@ -1199,7 +1459,7 @@ unquote(const char *s, size_t len, char *dst, size_t size)
 struct expansion {
 	const char *query;	    /* the alias asked about */
 	struct lookup_lines *out;   /* lines for EXPN, or NULL */
-	const struct alias *stack[ALIAS_DEPTH_MAX + 1];
+	const char *stack[ALIAS_DEPTH_MAX + 1]; /* names being expanded */
 	size_t depth;
 	size_t visited;		    /* members, against ALIAS_MEMBERS_MAX */
 	size_t users, remotes, others;
@@ -1229,7 +1489,7 @@ on_stack(const struct expansion *ex, const struct alias *a)
 	size_t i;
 
 	for (i = 0; i < ex->depth; i++)
-		if (ex->stack[i] == a)
+		if (strcmp(ex->stack[i], a->name) == 0)
 			return 1;
 	return 0;
 }
@@ -1327,7 +1587,7 @@ expand_member(const struct lookup *lk, struct expansion *ex, const char *m)
 {
 	char text[ALIAS_MEMBER_MAX], line[LOOKUP_LINE_MAX];
 	const char *name = text, *at = NULL;
-	const struct alias *a;
+	struct found f;
 	size_t len;
 	struct who w;
 	int noalias = 0, r;
@@ -1369,8 +1629,15 @@ expand_member(const struct lookup *lk, struct expansion *ex, const char *m)
 		own(lk, ex, "");
 		return 0;
 	}
-	if (!noalias && (a = find_alias(lk, name)) != NULL && !on_stack(ex, a))
-		return expand_alias(lk, ex, a);
+	if (!noalias && (r = find_alias(lk, name, &f)) != 0) {
+		if (r == 1 && !on_stack(ex, &f.a))
+			r = expand_alias(lk, ex, &f.a);
+		else
+			r = r < 0 ? -1 : 1;
+		free(f.owned);
+		if (r <= 0)
+			return r;
+	}
 	if ((r = find_user(lk, name, &w)) < 0)
 		return -1;
 	if (r == 0) {
@@ -1406,7 +1673,7 @@ expand_alias(const struct lookup *lk, struct expansion *ex,
 		    "nested too deep");
 		return 0;
 	}
-	ex->stack[ex->depth++] = a;
+	ex->stack[ex->depth++] = a->name;
 	r = split_members(a->members, a->len, each_member, (void *)pair);
 	ex->depth--;
 	return r == -2 ? -1 : 0;
@@ -1463,19 +1730,20 @@ lookup_recipient(const struct lookup *lk, const char *local, char *forward,
     size_t size)
 {
 	char name[SMTP_LOCAL_MAX + 1];
-	const struct alias *a;
+	struct found f;
 	struct expansion ex;
 	struct who w;
+	int r;
 
 	forward[0] = '\0';
 	if (unquote(local, strlen(local), name, sizeof(name)) < 0)
 		return 0;
-	if ((a = find_alias(lk, name)) != NULL) {
-		if (expand(lk, a, &ex, NULL) < 0)
-			return -1;
-		if (only_remote(&ex))
+	if ((r = find_alias(lk, name, &f)) != 0) {
+		if (r == 1 && (r = expand(lk, &f.a, &ex, NULL)) == 0 &&
+		    only_remote(&ex))
 			(void)snprintf(forward, size, "%s", ex.one);
-		return 1;
+		free(f.owned);
+		return r < 0 ? -1 : 1;
 	}
 	if (strcasecmp(name, "postmaster") == 0)
 		return 1;
@@ -1517,20 +1785,22 @@ int
 lookup_at_terminal(const struct lookup *lk, const char *local)
 {
 	char name[SMTP_LOCAL_MAX + 1];
-	const struct alias *a;
+	struct found f;
 	struct expansion ex;
 	struct who w;
 	int r;
 
 	if (unquote(local, strlen(local), name, sizeof(name)) < 0)
 		return 0;
-	if ((a = find_alias(lk, name)) != NULL) {
+	if ((r = find_alias(lk, name, &f)) != 0) {
 		memset(&ex, 0, sizeof(ex));
-		ex.query = a->name;
 		ex.at_terminal = 1;
-		if (expand_alias(lk, &ex, a) < 0)
-			return -1;
-		return ex.terminals > 0;
+		if (r == 1) {
+			ex.query = f.a.name;
+			r = expand_alias(lk, &ex, &f.a);
+		}
+		free(f.owned);
+		return r < 0 ? -1 : ex.terminals > 0;
 	}
 	if ((r = find_user(lk, name, &w)) != 1)
 		return r;
@@ -1579,6 +1849,31 @@ search_one(void *arg, const struct who *w)
 	return 0;
 }
 
+/* vrfy_alias - what VRFY shows of the alias a. */
+static enum lookup_vrfy
+vrfy_alias(const struct lookup *lk, const struct alias *a,
+    struct lookup_lines *out)
+{
+	struct expansion ex;
+	struct who w;
+
+	if (expand(lk, a, &ex, NULL) < 0)
+		return VRFY_TEMPFAIL;
+	if (only_remote(&ex)) {
+		add_line(out, ex.one);
+		return VRFY_FORWARD;
+	}
+	if (ex.users == 1 && ex.remotes == 0 && ex.others == 0) {
+		add_line(out, ex.one);
+		return VRFY_ONE;
+	}
+	memset(&w, 0, sizeof(w));
+	(void)snprintf(w.name, sizeof(w.name), "%s", a->name);
+	user_line(lk, &w, out->line[0]);
+	out->n = 1;
+	return VRFY_ONE;
+}
+
 /*
  * lookup_vrfy - VRFY query: "user", "user@our.domain", "<...>", or a
  * full name (quoted or not) or one word of it.
@@ -1588,8 +1883,8 @@ lookup_vrfy(const struct lookup *lk, const char *query,
     struct lookup_lines *out)
 {
 	char name[SMTP_LOCAL_MAX + 1];
-	const struct alias *a;
-	struct expansion ex;
+	enum lookup_vrfy v;
+	struct found f;
 	struct search se = { lk, name, out, 0 };
 	struct who w;
 	size_t len = strlen(query);
@@ -1603,22 +1898,10 @@ lookup_vrfy(const struct lookup *lk, const char *query,
 	/* 1 a name, 2 a name with our domain, 0 someone else's domain. */
 	if ((kind = local_name(lk, query, len, name)) == 0)
 		return strchr(query, '@') != NULL ? VRFY_HIDDEN : VRFY_NONE;
-	if ((a = find_alias(lk, name)) != NULL) {
-		if (expand(lk, a, &ex, NULL) < 0)
-			return VRFY_TEMPFAIL;
-		if (only_remote(&ex)) {
-			add_line(out, ex.one);
-			return VRFY_FORWARD;
-		}
-		if (ex.users == 1 && ex.remotes == 0 && ex.others == 0) {
-			add_line(out, ex.one);
-			return VRFY_ONE;
-		}
-		memset(&w, 0, sizeof(w));
-		(void)snprintf(w.name, sizeof(w.name), "%s", a->name);
-		user_line(lk, &w, out->line[0]);
-		out->n = 1;
-		return VRFY_ONE;
+	if ((r = find_alias(lk, name, &f)) != 0) {
+		v = r < 0 ? VRFY_TEMPFAIL : vrfy_alias(lk, &f.a, out);
+		free(f.owned);
+		return v;
 	}
 	if ((r = find_user(lk, name, &w)) < 0)
 		return VRFY_TEMPFAIL;
@@ -1650,9 +1933,10 @@ lookup_expn(const struct lookup *lk, const char *query,
     struct lookup_lines *out)
 {
 	char name[SMTP_LOCAL_MAX + 1];
-	const struct alias *a;
+	struct found f;
 	struct expansion ex;
 	size_t len = strlen(query);
+	int r;
 
 	out->n = 0;
 	if (len >= 2 && query[0] == '<' && query[len - 1] == '>') {
@@ -1660,13 +1944,12 @@ lookup_expn(const struct lookup *lk, const char *query,
 		len -= 2;
 	}
 	if (local_name(lk, query, len, name) == 0 ||
-	    (a = find_alias(lk, name)) == NULL)
+	    (r = find_alias(lk, name, &f)) == 0)
 		return 0;
-	if (expand(lk, a, &ex, out) < 0)
-		return -1;
-	if (out->n == 0)
+	if (r == 1 && (r = expand(lk, &f.a, &ex, out)) == 0 && out->n == 0)
 		own(lk, &ex, "");
-	return 1;
+	free(f.owned);
+	return r < 0 ? -1 : 1;
 }
 
 /*

@@ -50,6 +50,12 @@ int lookup_load_passwd(struct lookup *lk, const char *path);
 /* lookup_file_error - what a failed load's errno means, for a person. */
 const char *lookup_file_error(int err);
 int lookup_load_aliases(struct lookup *lk, const char *path);
+/*
+ * lookup_build_index - path's index, path.smtpd.cdb, built anew (what
+ * --newaliases does): 0 with how many aliases it holds and how many
+ * entries were malformed (reported and left out), or -1 with errno.
+ */
+int lookup_build_index(const char *path, size_t *count, int *bad);
 int lookup_defer(struct lookup *lk, const char *path, const char *login_defs);
 int lookup_prepare(struct lookup *lk);
 

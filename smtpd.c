@@ -42,6 +42,7 @@ enum {
 	OPT_NO_VRFY,
 	OPT_NO_EXPN,
 	OPT_TURN,
+	OPT_NEWALIASES,
 };
 
 static const struct option options[] = {
@@ -62,6 +63,7 @@ static const struct option options[] = {
 	{ "no-vrfy", no_argument, NULL, OPT_NO_VRFY },
 	{ "no-expn", no_argument, NULL, OPT_NO_EXPN },
 	{ "turn", required_argument, NULL, OPT_TURN },
+	{ "newaliases", no_argument, NULL, OPT_NEWALIASES },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
 	{ NULL, 0, NULL, 0 },
@@ -94,6 +96,7 @@ static const char help[] =
     "      --any-recipient          take every local part of our domains\n"
     "      --no-vrfy, --no-expn     turn VRFY (252) or EXPN (502) off\n"
     "      --turn 'PROGRAM [ARG...]'  what TURN runs, for trusted clients\n"
+    "      --newaliases             build the index FILE.smtpd.cdb, exit\n"
     "  -h, --help, -V, --version\n"
     "The command (default: /usr/sbin/sendmail -oi -f %F --) gets the\n"
     "message on stdin; %F is the sender, %% is %, recipients follow.\n";
@@ -177,6 +180,33 @@ static void
 fail_file(const char *hostname, const char *why, const char *path, int err)
 {
 	refuse(hostname, EXIT_USAGE, why, path, lookup_file_error(err), NULL);
+}
+
+/*
+ * build_index - --newaliases: the index of the aliases file at path
+ * built anew; how many aliases it holds on stdout, malformed entries
+ * (left out) on stderr.  An exit status.
+ */
+static int
+build_index(const char *path)
+{
+	size_t n = 0;
+	int bad = 0;
+
+	log_init(LOG_SINK_STDERR, NULL); /* the malformed entries */
+	if (lookup_build_index(path, &n, &bad) < 0) {
+		(void)fprintf(stderr, "smtpd: cannot build the index of %s: %s\n",
+		    path,
+		    errno == EAGAIN ? "it changed while it was read, run again" :
+				      lookup_file_error(errno));
+		return EXIT_INTERNAL;
+	}
+	if (printf("%s" ALIASES_INDEX_SUFFIX
+		": %zu aliases, %d malformed entries left out\n", path,
+		n, bad) < 0 ||
+	    fflush(stdout) == EOF)
+		return EXIT_INTERNAL;
+	return EXIT_OK;
 }
 
 /* number - a decimal option value within [min, max]; -1 if it is not. */
@@ -507,7 +537,7 @@ main(int argc, char **argv)
 	size_t nnets = 0, ndomains = 0;
 	sigset_t term;
 	uint64_t v = 0; /* number() leaves it alone on a bad value */
-	int c, status;
+	int c, status, newaliases = 0;
 
 	/*
 	 * A vanished client, or a file over RLIMIT_FSIZE, must be an error
@@ -619,6 +649,9 @@ main(int argc, char **argv)
 			if ((cfg.turn = words(optarg)) == NULL)
 				bad = "--turn";
 			break;
+		case OPT_NEWALIASES:
+			newaliases = 1;
+			break;
 		case 'h':
 		case 'V':
 			lookup_free(lk);
@@ -643,6 +676,12 @@ main(int argc, char **argv)
 		    cfg.hostname : fqdn();
 	if (bad != NULL)
 		fail(cfg.hostname, EXIT_USAGE, "bad value for", bad);
+	if (newaliases) {
+		lookup_free(lk);
+		free(nets);
+		free(cfg.turn);
+		return build_index(aliases != NULL ? aliases : DEFAULT_ALIASES);
+	}
 	if (optind < argc)
 		cfg.command = argv + optind;
 	/* Without --domain: our own name, and localhost. */

@@ -54,6 +54,7 @@
 #define LOOKUP_FILE_MAX	    (16UL * 1024 * 1024) /* passwd, aliases */
 #define DEFAULT_UID_MIN	    1000 /* login.defs(5) UID_MIN when unset */
 #define DEFAULT_ALIASES	    "/etc/aliases"
+#define ALIASES_INDEX_SUFFIX ".smtpd.cdb" /* --newaliases: FILE.smtpd.cdb */
 #define DEFAULT_LOGIN_DEFS  "/etc/login.defs"
 #define LOGIN_DEFS_MAX	    32768 /* octets of it read; Debian's is 12 KiB */
 #define ALIAS_BLOCK_SIZE    65536 /* the aliases' strings are kept in blocks */

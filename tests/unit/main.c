@@ -18,6 +18,7 @@ main(void)
 	srunner_add_suite(sr, store_suite());
 	srunner_add_suite(sr, lookup_suite());
 	srunner_add_suite(sr, log_suite());
+	srunner_add_suite(sr, cdb_suite());
 	/* The tests change the environment, signals and descriptors. */
 	srunner_set_fork_status(sr, CK_FORK);
 	srunner_run_all(sr, CK_NORMAL);

@@ -13,5 +13,6 @@ Suite *reply_suite(void);
 Suite *store_suite(void);
 Suite *lookup_suite(void);
 Suite *log_suite(void);
+Suite *cdb_suite(void);
 
 #endif
