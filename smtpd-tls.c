@@ -1,0 +1,197 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * smtpd-tls - the TLS end of one SMTP session, so that the process that
+ * parses SMTP never holds the private key nor links the TLS library.
+ *
+ * Usage: smtpd-tls [--timeout SECONDS] CERT KEY
+ *
+ * Descriptor 0 is the client's connection (a socket), descriptor 1 the
+ * plaintext end that smtpd reads and writes (a socketpair).  smtpd-tls
+ * loads the certificate (a chain in CERT is sent whole) and the key,
+ * runs the server handshake on descriptor 0 within the timeout (default
+ * 300 s), and writes one status line to descriptor 1:
+ *
+ *	tls TLSv1.3 TLS_AES_256_GCM_SHA384 256
+ *	fail REASON
+ *
+ * (protocol as Postfix names it, cipher suite by its IANA name, which
+ * OpenSSL uses for TLS 1.3 but not for 1.2, and key bits); after "tls" it carries the session
+ * both ways until either side ends it, then closes the TLS session
+ * (close_notify) and exits 0.  After "fail" it exits 1 at once: the
+ * client's bytes are never passed on as plaintext.  TLS 1.2 and 1.3 only,
+ * GnuTLS's secure defaults, no compression (GnuTLS has none), no
+ * renegotiation (a client that asks for one ends the session).
+ */
+#include <errno.h>
+#include <gnutls/gnutls.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define CLIENT		  0
+#define PLAIN		  1
+#define DEFAULT_TIMEOUT	  300
+#define RELAY_BUF	  16384 /* one TLS record's worth */
+#define PRIORITY	  "NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2:%SERVER_PRECEDENCE"
+
+/* plain_all - buf[0, len) to smtpd: 0, or -1 when smtpd is gone. */
+static int
+plain_all(const char *buf, size_t len)
+{
+	while (len > 0) {
+		ssize_t w = write(PLAIN, buf, len);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return -1;
+		buf += w;
+		len -= (size_t)w;
+	}
+	return 0;
+}
+
+/* fail - tell smtpd the handshake did not happen, and why; exit 1. */
+static int
+fail(const char *why)
+{
+	char line[256];
+	int n = snprintf(line, sizeof(line), "fail %s\n", why);
+
+	if (n > 0 && (size_t)n < sizeof(line))
+		(void)plain_all(line, (size_t)n);
+	return 1;
+}
+
+/*
+ * from_client - what the client sent, decrypted, to smtpd, including
+ * what GnuTLS holds already: 1 more to come, 0 the client ended, -1.
+ */
+static int
+from_client(gnutls_session_t s)
+{
+	char buf[RELAY_BUF];
+
+	do {
+		ssize_t n = gnutls_record_recv(s, buf, sizeof(buf));
+
+		if (n == GNUTLS_E_AGAIN || n == GNUTLS_E_INTERRUPTED)
+			return 1;
+		/* Most clients close without close_notify after QUIT. */
+		if (n == 0 || n == GNUTLS_E_PREMATURE_TERMINATION)
+			return 0;
+		if (n < 0) /* GNUTLS_E_REHANDSHAKE too: no renegotiation */
+			return -1;
+		if (plain_all(buf, (size_t)n) < 0)
+			return -1;
+	} while (gnutls_record_check_pending(s) > 0);
+	return 1;
+}
+
+/* to_client - what smtpd wrote, encrypted: 1, 0 smtpd ended, -1. */
+static int
+to_client(gnutls_session_t s)
+{
+	char buf[RELAY_BUF];
+	ssize_t n = read(PLAIN, buf, sizeof(buf)), done = 0;
+
+	if (n < 0 && errno == EINTR)
+		return 1;
+	if (n <= 0)
+		return n == 0 ? 0 : -1;
+	while (done < n) {
+		ssize_t w = gnutls_record_send(s, buf + done, (size_t)(n - done));
+
+		if (w == GNUTLS_E_AGAIN || w == GNUTLS_E_INTERRUPTED)
+			continue;
+		if (w < 0)
+			return -1;
+		done += w;
+	}
+	return 1;
+}
+
+/* relay - both ways until one side ends; 0 cleanly, -1 an error. */
+static int
+relay(gnutls_session_t s)
+{
+	for (;;) {
+		struct pollfd pfd[2] = { { CLIENT, POLLIN, 0 },
+			{ PLAIN, POLLIN, 0 } };
+		int r;
+
+		if (poll(pfd, 2, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		if (pfd[0].revents != 0 && (r = from_client(s)) <= 0)
+			return r;
+		if (pfd[1].revents != 0 && (r = to_client(s)) <= 0) {
+			if (r == 0)
+				(void)gnutls_bye(s, GNUTLS_SHUT_WR);
+			return r;
+		}
+	}
+}
+
+int
+main(int argc, char **argv)
+{
+	gnutls_certificate_credentials_t cred;
+	gnutls_session_t s;
+	long timeout = DEFAULT_TIMEOUT;
+	const char *suite, *version;
+	char *end, line[256];
+	int r, n;
+
+	/* smtpd gone must be an error from write(), not the end of us. */
+	(void)signal(SIGPIPE, SIG_IGN);
+	if (argc == 5 && strcmp(argv[1], "--timeout") == 0) {
+		errno = 0;
+		timeout = strtol(argv[2], &end, 10);
+		if (errno != 0 || *end != '\0' || timeout < 1 || timeout > 86400)
+			return fail("bad --timeout");
+		argv += 2;
+		argc -= 2;
+	}
+	if (argc != 3) {
+		(void)fprintf(stderr,
+		    "usage: smtpd-tls [--timeout SECONDS] CERT KEY\n");
+		return 2;
+	}
+	if (gnutls_certificate_allocate_credentials(&cred) < 0)
+		return fail("out of memory");
+	if ((r = gnutls_certificate_set_x509_key_file(cred, argv[1], argv[2],
+		 GNUTLS_X509_FMT_PEM)) < 0)
+		return fail(gnutls_strerror(r));
+	if (gnutls_init(&s, GNUTLS_SERVER | GNUTLS_NO_SIGNAL) < 0 ||
+	    gnutls_priority_set_direct(s, PRIORITY, NULL) < 0 ||
+	    gnutls_credentials_set(s, GNUTLS_CRD_CERTIFICATE, cred) < 0)
+		return fail("cannot set up the TLS session");
+	gnutls_transport_set_int2(s, CLIENT, CLIENT);
+	gnutls_handshake_set_timeout(s, (unsigned)timeout * 1000);
+	do
+		r = gnutls_handshake(s);
+	while (r < 0 && !gnutls_error_is_fatal(r));
+	if (r < 0)
+		return fail(gnutls_strerror(r));
+	/* "TLSv1.3", as Postfix writes it; the suite by its IANA name. */
+	suite = gnutls_ciphersuite_get(s);
+	version = gnutls_protocol_get_name(gnutls_protocol_get_version(s));
+	n = snprintf(line, sizeof(line), "tls TLSv%s %s %u\n",
+	    version != NULL && strncmp(version, "TLS", 3) == 0 ? version + 3 :
+								 "?",
+	    suite != NULL ? suite : "unknown",
+	    (unsigned)gnutls_cipher_get_key_size(gnutls_cipher_get(s)) * 8);
+	if (n < 0 || (size_t)n >= sizeof(line) ||
+	    plain_all(line, (size_t)n) < 0)
+		return 1;
+	r = relay(s);
+	gnutls_deinit(s);
+	gnutls_certificate_free_credentials(cred);
+	return r < 0 ? 1 : 0;
+}
