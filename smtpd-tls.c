@@ -4,6 +4,7 @@
  * parses SMTP never holds the private key nor links the TLS library.
  *
  * Usage: smtpd-tls [--timeout SECONDS] CERT KEY
+ *        smtpd-tls [--timeout SECONDS] --service SOCKET CERT KEY
  *
  * Descriptor 0 is the client's connection (a socket), descriptor 1 the
  * plaintext end that smtpd reads and writes (a socketpair).  smtpd-tls
@@ -29,12 +30,17 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/time.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #define CLIENT		  0
 #define PLAIN		  1
 #define DEFAULT_TIMEOUT	  300
 #define RELAY_BUF	  16384 /* one TLS record's worth */
+#define SERVICE_BACKLOG	  64
 #define PRIORITY	  "NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2:%SERVER_PRECEDENCE"
 
 /* plain_all - buf[0, len) to smtpd: 0, or -1 when smtpd is gone. */
@@ -138,36 +144,18 @@ relay(gnutls_session_t s)
 	}
 }
 
-int
-main(int argc, char **argv)
+/*
+ * session - the handshake on CLIENT with cred, the status line, then the
+ * relay: an exit status.
+ */
+static int
+session(gnutls_certificate_credentials_t cred, long timeout)
 {
-	gnutls_certificate_credentials_t cred;
 	gnutls_session_t s;
-	long timeout = DEFAULT_TIMEOUT;
 	const char *suite, *version;
-	char *end, line[256];
+	char line[256];
 	int r, n;
 
-	/* smtpd gone must be an error from write(), not the end of us. */
-	(void)signal(SIGPIPE, SIG_IGN);
-	if (argc == 5 && strcmp(argv[1], "--timeout") == 0) {
-		errno = 0;
-		timeout = strtol(argv[2], &end, 10);
-		if (errno != 0 || *end != '\0' || timeout < 1 || timeout > 86400)
-			return fail("bad --timeout");
-		argv += 2;
-		argc -= 2;
-	}
-	if (argc != 3) {
-		(void)fprintf(stderr,
-		    "usage: smtpd-tls [--timeout SECONDS] CERT KEY\n");
-		return 2;
-	}
-	if (gnutls_certificate_allocate_credentials(&cred) < 0)
-		return fail("out of memory");
-	if ((r = gnutls_certificate_set_x509_key_file(cred, argv[1], argv[2],
-		 GNUTLS_X509_FMT_PEM)) < 0)
-		return fail(gnutls_strerror(r));
 	if (gnutls_init(&s, GNUTLS_SERVER | GNUTLS_NO_SIGNAL) < 0 ||
 	    gnutls_priority_set_direct(s, PRIORITY, NULL) < 0 ||
 	    gnutls_credentials_set(s, GNUTLS_CRD_CERTIFICATE, cred) < 0)
@@ -192,6 +180,212 @@ main(int argc, char **argv)
 		return 1;
 	r = relay(s);
 	gnutls_deinit(s);
-	gnutls_certificate_free_credentials(cred);
 	return r < 0 ? 1 : 0;
+}
+
+/*
+ * The service: one process that has loaded the library, certificate and
+ * key once, listening on a UNIX socket (systemd's descriptor 3, or one
+ * it binds).  smtpd connects, sends the client's connection as
+ * SCM_RIGHTS with one octet, and the connection it made is the
+ * plaintext end; a child forked for it runs the session.  Before each
+ * session the certificate and key files are looked at: when either
+ * changed, the pair is loaded anew, and if it does not load the old one
+ * goes on serving (renewal needs no restart, and a bad renewal breaks
+ * nothing).
+ */
+struct pair {
+	const char *cert, *key;
+	struct stat cst, kst;
+	gnutls_certificate_credentials_t cred;
+};
+
+static int
+same_file(const struct stat *a, const struct stat *b)
+{
+	return a->st_ino == b->st_ino && a->st_size == b->st_size &&
+	    a->st_mtim.tv_sec == b->st_mtim.tv_sec &&
+	    a->st_mtim.tv_nsec == b->st_mtim.tv_nsec;
+}
+
+/* load - the pair's files into a credential: 0, or -1 (said on stderr). */
+static int
+load(struct pair *p)
+{
+	gnutls_certificate_credentials_t cred;
+	struct stat cst, kst;
+	int r;
+
+	if (stat(p->cert, &cst) < 0 || stat(p->key, &kst) < 0) {
+		(void)fprintf(stderr, "smtpd-tls: %s or %s: %s\n", p->cert,
+		    p->key, strerror(errno));
+		return -1;
+	}
+	if (p->cred != NULL && same_file(&cst, &p->cst) &&
+	    same_file(&kst, &p->kst))
+		return 0;
+	if (gnutls_certificate_allocate_credentials(&cred) < 0)
+		return -1;
+	if ((r = gnutls_certificate_set_x509_key_file(cred, p->cert, p->key,
+		 GNUTLS_X509_FMT_PEM)) < 0) {
+		(void)fprintf(stderr, "smtpd-tls: cannot load %s and %s%s: %s\n",
+		    p->cert, p->key,
+		    p->cred != NULL ? ", serving the pair loaded before" : "",
+		    gnutls_strerror(r));
+		gnutls_certificate_free_credentials(cred);
+		p->cst = cst; /* said once, until they change again */
+		p->kst = kst;
+		return -1;
+	}
+	if (p->cred != NULL) {
+		(void)fprintf(stderr, "smtpd-tls: loaded %s and %s anew\n",
+		    p->cert, p->key);
+		gnutls_certificate_free_credentials(p->cred);
+	}
+	p->cred = cred;
+	p->cst = cst;
+	p->kst = kst;
+	return 0;
+}
+
+/* listener - systemd's socket, or path bound and listened on; or -1. */
+static int
+listener(const char *path)
+{
+	const char *pid = getenv("LISTEN_PID"), *fds = getenv("LISTEN_FDS");
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	int fd;
+
+	if (pid != NULL && fds != NULL && strtol(pid, NULL, 10) == getpid() &&
+	    strcmp(fds, "1") == 0)
+		return 3;
+	if (strlen(path) >= sizeof(sa.sun_path)) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	memcpy(sa.sun_path, path, strlen(path) + 1);
+	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0)
+		return -1;
+	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
+	    listen(fd, SERVICE_BACKLOG) < 0) {
+		(void)close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* take - the client's connection sent on conn, or -1. */
+static int
+take(int conn)
+{
+	char octet, space[CMSG_SPACE(sizeof(int))];
+	struct iovec iov = { &octet, 1 };
+	struct msghdr m = { .msg_iov = &iov,
+		.msg_iovlen = 1,
+		.msg_control = space,
+		.msg_controllen = sizeof(space) };
+	struct cmsghdr *c;
+	int fd;
+
+	if (recvmsg(conn, &m, MSG_CMSG_CLOEXEC) != 1 ||
+	    (m.msg_flags & MSG_CTRUNC) != 0 || (c = CMSG_FIRSTHDR(&m)) == NULL ||
+	    c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS ||
+	    c->cmsg_len != CMSG_LEN(sizeof(int)))
+		return -1;
+	memcpy(&fd, CMSG_DATA(c), sizeof(fd));
+	return fd;
+}
+
+static int
+serve(const char *path, struct pair *p, long timeout)
+{
+	struct sigaction sa = { .sa_handler = SIG_IGN,
+		.sa_flags = SA_NOCLDWAIT };
+	int lfd = listener(path);
+
+	if (lfd < 0) {
+		(void)fprintf(stderr, "smtpd-tls: cannot listen on %s: %s\n",
+		    path, strerror(errno));
+		return 1;
+	}
+	(void)sigaction(SIGCHLD, &sa, NULL); /* no zombies, no waiting */
+	for (;;) {
+		int conn = accept4(lfd, NULL, NULL, SOCK_CLOEXEC), client;
+		pid_t pid;
+
+		if (conn < 0) {
+			if (errno == EINTR || errno == ECONNABORTED ||
+			    errno == EMFILE || errno == ENFILE)
+				continue;
+			return 1;
+		}
+		(void)load(p); /* renewed? */
+		if ((pid = fork()) == 0) {
+			struct timeval tv = { timeout, 0 }, none = { 0, 0 };
+
+			(void)close(lfd);
+			/* A peer that sends nothing gets the handshake's time. */
+			if (dup2(conn, PLAIN) < 0)
+				_exit(1);
+			(void)setsockopt(conn, SOL_SOCKET, SO_RCVTIMEO, &tv,
+			    sizeof(tv));
+			client = take(conn);
+			(void)setsockopt(conn, SOL_SOCKET, SO_RCVTIMEO, &none,
+			    sizeof(none));
+			if (client < 0 || dup2(client, CLIENT) < 0)
+				_exit(fail("no client connection received"));
+			(void)close(client);
+			(void)close(conn);
+			_exit(session(p->cred, timeout));
+		}
+		if (pid < 0)
+			(void)fprintf(stderr, "smtpd-tls: fork: %s\n",
+			    strerror(errno));
+		(void)close(conn);
+	}
+}
+
+int
+main(int argc, char **argv)
+{
+	struct pair p = { 0 };
+	long timeout = DEFAULT_TIMEOUT;
+	const char *service = NULL;
+	char *end;
+	int r;
+
+	/* smtpd gone must be an error from write(), not the end of us. */
+	(void)signal(SIGPIPE, SIG_IGN);
+	for (;;) {
+		if (argc >= 3 && strcmp(argv[1], "--timeout") == 0) {
+			errno = 0;
+			timeout = strtol(argv[2], &end, 10);
+			if (errno != 0 || *end != '\0' || timeout < 1 ||
+			    timeout > 86400)
+				return fail("bad --timeout");
+		} else if (argc >= 3 && strcmp(argv[1], "--service") == 0) {
+			service = argv[2];
+		} else {
+			break;
+		}
+		argv += 2;
+		argc -= 2;
+	}
+	if (argc != 3) {
+		(void)fprintf(stderr, "usage: smtpd-tls [--timeout SECONDS] "
+				      "[--service SOCKET] CERT KEY\n");
+		return 2;
+	}
+	p.cert = argv[1];
+	p.key = argv[2];
+	if (service != NULL)
+		return load(&p) < 0 ? 1 : serve(service, &p, timeout);
+	if (gnutls_certificate_allocate_credentials(&p.cred) < 0)
+		return fail("out of memory");
+	if ((r = gnutls_certificate_set_x509_key_file(p.cred, p.cert, p.key,
+		 GNUTLS_X509_FMT_PEM)) < 0)
+		return fail(gnutls_strerror(r));
+	r = session(p.cred, timeout);
+	gnutls_certificate_free_credentials(p.cred);
+	return r;
 }
