@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: ISC */
 /*
  * fuzz_path.c - libFuzzer harness for the address parser,
- * session_parse_path(), under each combination of its flags.  The input
+ * path_parse(), under each combination of its flags.  The input
  * is what follows "MAIL FROM:" or "RCPT TO:", in a buffer of exactly its
  * size, so that a read past it is caught.
  *
@@ -17,7 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "session.h"
+#include "path.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -29,7 +29,7 @@ check(const char *s, size_t len, int flags)
 	enum path_result r;
 
 	memset(&p, 'Z', sizeof(p));
-	r = session_parse_path(s, len, flags, &p, &used);
+	r = path_parse(s, len, flags, &p, &used);
 	if (r != PATH_OK) {
 		if (p.len != 0 || p.addr[0] != '\0' || p.utf8 != 0)
 			abort();

@@ -1,0 +1,110 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * data.c - the DATA decoder: undoes dot-stuffing, turns CRLF into LF,
+ * finds the one end of data that counts, marks bare CR and LF, and counts
+ * the size as RFC 1870 does.
+ *
+ * A pure function of its input, fed in blocks as they arrive: where the
+ * message goes is session.c's and store.c's business.
+ */
+#include <string.h>
+
+#include "data.h"
+
+void
+data_init(struct unstuff *u, enum bare_lf policy)
+{
+	memset(u, 0, sizeof(*u));
+	u->policy = policy;
+	u->bol = 1;
+	u->bol_crlf = 1; /* the CRLF that ended the DATA command */
+}
+
+/*
+ * data_unstuff - decode in[0, len) into out, which has room for len
+ * bytes (decoding never grows).  Returns how many bytes were used: the
+ * rest, at most two bytes, cannot be decided without more input.
+ *
+ * Only <CRLF>.<CRLF> ends the message.  Every other end-of-data look-alike
+ * (<LF>.<LF>, <CR>.<CR>, <LF>.<CRLF>, ...) is content, so that a message
+ * can never smuggle a second one past a server that reads it differently
+ * (SMTP smuggling, CVE-2023-51764/51765/51766).  Under BARE_LF_REJECT a
+ * bare CR or LF marks the message bad; under BARE_LF_NORMALIZE a bare LF
+ * ends a line and a bare CR becomes a space.
+ */
+size_t
+data_unstuff(struct unstuff *u, const char *in, size_t len, char *out,
+    size_t *outlen)
+{
+	size_t i = 0, o = 0, crlfs = 0;
+
+	while (i < len && !u->done) {
+		const char *nl;
+		size_t end;
+		int crlf = 0;
+
+		if (u->bol) {
+			if (in[i] == '.') {
+				if (len - i < 2 || (in[i + 1] == '\r' && len - i < 3))
+					break;
+				if (in[i + 1] == '\r' && in[i + 2] == '\n' &&
+				    u->bol_crlf) {
+					i += 3;
+					u->done = 1;
+					break;
+				}
+				/* RFC 5321 4.5.2: drop a leading dot that has
+				 * company; a lone dot that ends nothing stays. */
+				if (in[i + 1] != '\n' &&
+				    !(in[i + 1] == '\r' && in[i + 2] == '\n'))
+					i++;
+			}
+			u->bol = 0;
+		}
+		nl = memchr(in + i, '\n', len - i);
+		end = nl != NULL ? (size_t)(nl - in) : len;
+		while (i < end) {
+			const char *cr = memchr(in + i, '\r', end - i);
+			size_t stop = cr != NULL ? (size_t)(cr - in) : end;
+
+			memcpy(out + o, in + i, stop - i);
+			o += stop - i;
+			i = stop;
+			if (cr == NULL)
+				break;
+			if (nl != NULL && stop + 1 == end) {
+				crlf = 1;
+				i = end;
+				break;
+			}
+			if (stop + 1 == len)
+				goto undecided; /* is an LF coming? */
+			if (u->policy == BARE_LF_NORMALIZE) {
+				out[o++] = ' ';
+			} else {
+				u->bare = 1;
+				out[o++] = '\r';
+			}
+			i = stop + 1;
+		}
+		if (nl == NULL)
+			break;
+		i = end + 1;
+		out[o++] = '\n';
+		if (crlf) {
+			crlfs++;
+			u->bol = 1;
+			u->bol_crlf = 1;
+		} else if (u->policy == BARE_LF_NORMALIZE) {
+			u->bol = 1;
+			u->bol_crlf = 0;
+		} else {
+			u->bare = 1; /* a bare LF ends no line */
+		}
+	}
+undecided:
+	/* RFC 1870: the size counts each line end as the CRLF it was. */
+	u->size += o + crlfs;
+	*outlen = o;
+	return i;
+}
