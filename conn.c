@@ -20,7 +20,7 @@
 #include "conn.h"
 #include "log.h"
 
-/* conn_now_ms - monotonic milliseconds, for every deadline of smtpd. */
+/* conn_now_ms - monotonic milliseconds: every deadline of smtpd. */
 int64_t
 conn_now_ms(void)
 {
@@ -30,30 +30,31 @@ conn_now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* conn_init - timeout is the seconds a command line or a write may take. */
+/*
+ * conn_init - timeout: the seconds a command line or a write may take.
+ * No read waits past session_timeout seconds from now, nor past SIGTERM
+ * on term_fd (-1: none); a write, TERM_WRITE_GRACE seconds past it.
+ */
 void
-conn_init(struct conn *c, int in_fd, int out_fd, int timeout)
+conn_init(struct conn *c, int in_fd, int out_fd, int term_fd, int timeout,
+    int session_timeout)
 {
 	c->in_fd = in_fd;
 	c->out_fd = out_fd;
-	c->term_fd = -1;
+	c->term_fd = term_fd;
 	c->timeout = timeout;
-	c->session_end = INT64_MAX;
+	c->session_end = conn_now_ms() + (int64_t)session_timeout * 1000;
 	c->failed = 0;
-	c->olen = 0;
-	c->r = c->w = 0;
+	c->olen = c->r = c->w = 0;
 }
 
-/*
- * conn_limit - every wait ends when term_fd becomes readable (SIGTERM),
- * a write TERM_WRITE_GRACE seconds later; no read waits past
- * session_timeout seconds from now.
- */
-void
-conn_limit(struct conn *c, int term_fd, int session_timeout)
+/* ready - fd is readable within ms; poll(2) waits them out for fd -1. */
+static int
+ready(int fd, int ms)
 {
-	c->term_fd = term_fd;
-	c->session_end = conn_now_ms() + (int64_t)session_timeout * 1000;
+	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+
+	return poll(&pfd, 1, ms) > 0;
 }
 
 /*
@@ -188,45 +189,32 @@ conn_data(struct conn *c, unsigned min_rate,
 	}
 }
 
-/*
- * conn_waiting - input is waiting, read or not: for the sync check
- * (RFC 2920), which wants none before a reply was sent.
- */
+/* conn_waiting - input is waiting, read or not (the sync check). */
 int
-conn_waiting(struct conn *c)
+conn_waiting(const struct conn *c)
 {
-	struct pollfd pfd = { .fd = c->in_fd, .events = POLLIN };
-
-	return c->r < c->w || poll(&pfd, 1, 0) > 0;
+	return c->r < c->w || ready(c->in_fd, 0);
 }
 
 /* conn_terminating - SIGTERM is pending; asked when we would not block. */
 int
 conn_terminating(const struct conn *c)
 {
-	struct pollfd pfd = { .fd = c->term_fd, .events = POLLIN };
-
-	return c->term_fd >= 0 && poll(&pfd, 1, 0) > 0;
+	return c->term_fd >= 0 && ready(c->term_fd, 0);
 }
 
-/*
- * conn_pause - send what waits, then let seconds pass before anything
- * else is answered (SIGTERM cuts the wait short).
- */
+/* conn_pause - flush, then wait seconds or until SIGTERM. */
 void
 conn_pause(struct conn *c, int seconds)
 {
-	struct pollfd pfd = { .fd = c->term_fd, .events = POLLIN };
-
 	(void)conn_flush(c);
 	if (seconds > 0)
-		(void)poll(&pfd, 1, seconds * 1000);
+		(void)ready(c->term_fd, seconds * 1000);
 }
 
 /*
- * conn_give_back - return the input read but not used to the descriptor,
- * so that the program TURN starts reads it; 0, or -1 if it cannot be
- * done (a pipe or socket with input already waiting).
+ * conn_give_back - the input read but not used back to the descriptor,
+ * for what TURN starts; 0, or -1 if it cannot be (a pipe or a socket).
  */
 int
 conn_give_back(struct conn *c)
@@ -273,7 +261,8 @@ write_all(struct conn *c, const char *p, size_t len)
 		if (r <= 0)
 			return -1;
 		if (pfd[1].revents != 0) {
-			grace_end = conn_now_ms() + (int64_t)TERM_WRITE_GRACE * 1000;
+			grace_end =
+			    conn_now_ms() + (int64_t)TERM_WRITE_GRACE * 1000;
 			pfd[1].fd = -1; /* still readable: poll it no more */
 		}
 		if (pfd[0].revents == 0)
@@ -289,10 +278,7 @@ write_all(struct conn *c, const char *p, size_t len)
 	return 0;
 }
 
-/*
- * conn_flush - write what waits; 0, or -1 once a write failed, which
- * sticks: later output is dropped.
- */
+/* conn_flush - write what waits; 0, or -1 from the first failure on. */
 int
 conn_flush(struct conn *c)
 {

@@ -21,30 +21,27 @@ enum conn_input {
 };
 
 /*
- * The connection.  Its fields are conn.c's: callers use the functions
- * below, so that TLS (a conn_starttls() to come) or a PROXY header read
- * before the greeting changes nothing above conn.
+ * Its fields are conn.c's: the rest call the functions below, so that
+ * TLS (conn_starttls(), to come) or a PROXY header read before the
+ * greeting changes nothing above.  in[] is last, and never zeroed.
  */
 struct conn {
-	int in_fd, out_fd;
-	int term_fd;	     /* readable when SIGTERM arrived, or -1 */
-	int timeout;	     /* seconds for a command line; for a write */
-	int64_t session_end; /* monotonic ms: --session-timeout */
+	int in_fd, out_fd, term_fd, timeout;
+	int64_t session_end; /* monotonic ms */
 	int failed;	     /* a write failed: the client is gone */
-	size_t olen;	     /* output waiting in out */
+	size_t olen, r, w;   /* out[0, olen) to send, in[r, w) to use */
 	char out[OUTBUF_SIZE];
-	size_t r, w; /* bytes [r, w) of in are read but not yet used */
-	char in[INBUF_SIZE]; /* last, and never zeroed */
+	char in[INBUF_SIZE];
 };
 
 int64_t conn_now_ms(void);
-void conn_init(struct conn *c, int in_fd, int out_fd, int timeout);
-void conn_limit(struct conn *c, int term_fd, int session_timeout);
+void conn_init(struct conn *c, int in_fd, int out_fd, int term_fd, int timeout,
+    int session_timeout);
 enum conn_input conn_line(struct conn *c, char **line, size_t *len);
 enum conn_input conn_data(struct conn *c, unsigned min_rate,
     int (*take)(void *arg, const char *p, size_t len, size_t *used),
     void *arg);
-int conn_waiting(struct conn *c);
+int conn_waiting(const struct conn *c);
 int conn_terminating(const struct conn *c);
 void conn_pause(struct conn *c, int seconds);
 int conn_give_back(struct conn *c);

@@ -1,15 +1,17 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * data.c - the DATA decoder: undoes dot-stuffing, turns CRLF into LF,
- * finds the one end of data that counts, marks bare CR and LF, and counts
- * the size as RFC 1870 does.
+ * data.c - the message after DATA: the decoder undoes dot-stuffing,
+ * turns CRLF into LF, finds the one end of data that counts, marks bare CR
+ * and LF, and counts the size as RFC 1870 does; the reader feeds it the
+ * input as conn.c reads it, and the store what it decodes.
  *
- * A pure function of its input, fed in blocks as they arrive: where the
- * message goes is session.c's and store.c's business.
+ * The decoder is a pure function of its input, so that the unit tests and
+ * fuzzers reach it directly.  BDAT will read its chunks here too.
  */
 #include <string.h>
 
 #include "data.h"
+#include "store.h"
 
 void
 data_init(struct unstuff *u, enum bare_lf policy)
@@ -107,4 +109,43 @@ undecided:
 	u->size += o + crlfs;
 	*outlen = o;
 	return i;
+}
+
+/* A message being read: the decoder, its limit, where it goes. */
+struct message {
+	struct unstuff *u;
+	uint64_t max_size;
+	struct store *st;
+	char *out; /* as long as conn's input buffer */
+};
+
+/* take - conn_data()'s DATA decoder: the message into the store. */
+static int
+take(void *arg, const char *p, size_t len, size_t *used)
+{
+	struct message *m = arg;
+	size_t outlen;
+
+	*used = data_unstuff(m->u, p, len, m->out, &outlen);
+	if (m->max_size > 0 && m->u->size > m->max_size)
+		m->u->too_big = 1;
+	if (!m->u->bare && !m->u->too_big)
+		store_write(m->st, m->out, outlen);
+	return m->u->done;
+}
+
+/*
+ * data_read - the message after 354 into st, at min_rate octets a second
+ * (conn_data), until the final dot.  Returns IN_LINE then, else IN_EOF,
+ * IN_TIMEOUT or IN_TERM; u tells what was wrong with the message.
+ */
+enum conn_input
+data_read(struct conn *c, struct unstuff *u, uint64_t max_size,
+    unsigned min_rate, struct store *st)
+{
+	char out[INBUF_SIZE];
+	struct message m = { .u = u, .max_size = max_size, .st = st,
+		.out = out };
+
+	return conn_data(c, min_rate, take, &m);
 }

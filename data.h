@@ -1,13 +1,17 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * data.h - the DATA decoder, for session.c, the unit tests and the
- * fuzzers.
+ * data.h - the message after DATA: the decoder, for session.c, the unit
+ * tests and the fuzzers, and the reader that feeds it into the store.
  */
 #ifndef SMTPD_DATA_H
 #define SMTPD_DATA_H
 
 #include <stddef.h>
 #include <stdint.h>
+
+#include "conn.h"
+
+struct store;
 
 /* What to do with a bare CR or LF inside DATA. */
 enum bare_lf {
@@ -23,10 +27,13 @@ struct unstuff {
 	int bare;	/* a bare CR or LF was seen (policy reject) */
 	int done;	/* the final <CRLF>.<CRLF> was read */
 	uint64_t size;	/* RFC 1870 size so far */
+	int too_big;	/* over the limit (data_read): nothing stored */
 };
 
 void data_init(struct unstuff *u, enum bare_lf policy);
 size_t data_unstuff(struct unstuff *u, const char *in, size_t len,
     char *out, size_t *outlen);
+enum conn_input data_read(struct conn *c, struct unstuff *u,
+    uint64_t max_size, unsigned min_rate, struct store *st);
 
 #endif

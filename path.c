@@ -1,13 +1,14 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * path.c - the syntax of what MAIL, RCPT and HELO name: paths (RFC 5321
- * 4.1.2, with RFC 6531 UTF-8), address literals (4.1.3) and the ESMTP
- * parameters of MAIL (RFC 1870, 6152, 6531).
+ * path.c - what MAIL, RCPT and HELO name: paths (RFC 5321 4.1.2, with
+ * RFC 6531 UTF-8), address literals (4.1.3), the ESMTP parameters of MAIL
+ * (RFC 1870, 6152, 6531), and the list of a transaction's recipients.
  *
  * Pure functions of their input, so that the unit tests and fuzzers reach
  * them directly; which reply a result gets is session.c's to say.
  */
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -467,13 +468,13 @@ next_char(const char **p, const char *end, int *quoted)
 }
 
 /*
- * path_same - mailboxes a and b, as path_parse() left them, name the same
+ * same - mailboxes a and b, as path_parse() left them, name the same
  * recipient.  Domains compare without case (RFC 5321 2.4); local parts
  * without case if fold, else exactly, as their own server may tell case
  * apart.
  */
-int
-path_same(const char *a, const char *b, int fold)
+static int
+same(const char *a, const char *b, int fold)
 {
 	const char *at_a = strrchr(a, '@'), *at_b = strrchr(b, '@');
 	const char *end_a = at_a != NULL ? at_a : a + strlen(a);
@@ -492,4 +493,40 @@ path_same(const char *a, const char *b, int fold)
 			cb += 'a' - 'A';
 	} while (ca == cb && ca >= 0);
 	return ca == cb;
+}
+
+/* path_seen - the list holds p's mailbox, local parts folded if fold. */
+int
+path_seen(const struct paths *l, const struct path *p, int fold)
+{
+	const char *r = l->buf;
+	size_t k;
+
+	for (k = 0; k < l->n; k++, r += strlen(r) + 1)
+		if (same(r, p->addr, fold))
+			return 1;
+	return 0;
+}
+
+/* path_add - p's mailbox at the end of the list; 0, or -1 without memory. */
+int
+path_add(struct paths *l, const struct path *p)
+{
+	size_t need = l->len + p->len + 1;
+
+	if (need > l->cap) {
+		size_t cap = l->cap ? l->cap * 2 : 1024;
+		char *n;
+
+		while (cap < need)
+			cap *= 2;
+		if ((n = realloc(l->buf, cap)) == NULL)
+			return -1;
+		l->buf = n;
+		l->cap = cap;
+	}
+	memcpy(l->buf + l->len, p->addr, p->len + 1);
+	l->len = need;
+	l->n++;
+	return 0;
 }

@@ -32,6 +32,12 @@ struct path {
 	int utf8;		  /* it holds non-ASCII (RFC 6531) */
 };
 
+/* Mailboxes, each NUL-terminated, one after the other. */
+struct paths {
+	char *buf;
+	size_t n, len, cap; /* mailboxes; octets used, allocated */
+};
+
 enum param_result {
 	PARAM_OK,
 	PARAM_UNKNOWN, /* 555: not a parameter known here */
@@ -50,6 +56,7 @@ enum path_result path_parse(const char *s, size_t len, int flags,
     struct path *p, size_t *used);
 size_t path_literal(const char *s, size_t len);
 enum param_result path_params(char *rest, int mail, struct params *pm);
-int path_same(const char *a, const char *b, int fold);
+int path_add(struct paths *l, const struct path *p);
+int path_seen(const struct paths *l, const struct path *p, int fold);
 
 #endif

@@ -14,7 +14,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/statvfs.h>
 
 #include "conn.h"
 #include "data.h"
@@ -62,10 +61,7 @@ struct session {
 	struct path sender;
 	int smtputf8;
 	unsigned rcpt_tries;	/* RCPT commands, accepted or not */
-	size_t nrcpts;
-	char *rcpts;		/* nrcpts NUL-terminated addresses */
-	size_t rcpts_len;
-	size_t rcpts_cap;
+	struct paths rcpts;
 
 	struct conn conn; /* from here on not zeroed */
 	struct lookup_lines lines; /* VRFY and EXPN answers */
@@ -196,8 +192,7 @@ transaction_clear(struct session *s)
 	s->sender.addr[0] = '\0';
 	s->smtputf8 = 0;
 	s->rcpt_tries = 0;
-	s->nrcpts = 0;
-	s->rcpts_len = 0;
+	s->rcpts.n = s->rcpts.len = 0;
 	if (s->state != ST_START)
 		session_enter(s, ST_READY);
 }
@@ -209,7 +204,7 @@ transaction_clear(struct session *s)
  * with --sync-check: on a pipe the transcript is all there at once.
  */
 static int
-early_input(struct session *s)
+early_input(const struct session *s)
 {
 	return s->cfg->sync_check && conn_waiting(&s->conn);
 }
@@ -267,53 +262,29 @@ path_arg(struct session *s, char *arg, size_t len, const char *prefix,
 }
 
 /*
- * free_space - octets that can still be stored in the temporary directory,
- * or UINT64_MAX if that cannot be told.
- */
-static uint64_t
-free_space(const char *dir)
-{
-	struct statvfs sv;
-
-	if (statvfs(dir, &sv) < 0)
-		return UINT64_MAX;
-	return (uint64_t)sv.f_bavail * sv.f_frsize;
-}
-
-/*
- * params - the ESMTP parameters in rest into pm (mail: those of MAIL are
- * known); 0, or -1 after replying.
+ * params - the parameters of MAIL, or (mail 0) of RCPT, which has none we
+ * advertise; 0, or -1 after replying.
  */
 static int
-params(struct session *s, char *rest, int mail, struct params *pm)
-{
-	switch (path_params(rest, mail, pm)) {
-	case PARAM_OK:
-		return 0;
-	case PARAM_UNKNOWN:
-		say(s, R_PARAM_UNKNOWN, pm->bad);
-		return -1;
-	default:
-		say(s, R_PARAM_SYNTAX, pm->bad);
-		return -1;
-	}
-}
-
-/* mail_params - the MAIL parameters; 0, or -1 after replying. */
-static int
-mail_params(struct session *s, char *rest)
+params(struct session *s, char *rest, int mail)
 {
 	struct params pm;
+	enum param_result r = path_params(rest, mail && s->esmtp, &pm);
 
-	if (params(s, rest, s->esmtp, &pm) < 0)
+	if (r != PARAM_OK) {
+		say(s, r == PARAM_UNKNOWN ? R_PARAM_UNKNOWN : R_PARAM_SYNTAX,
+		    pm.bad);
 		return -1;
+	}
+	if (!mail)
+		return 0;
 	s->smtputf8 = pm.smtputf8;
 	/* RFC 1870 6.1: refuse before any data is sent. */
 	if (pm.has_size && s->cfg->max_size > 0 && pm.size > s->cfg->max_size) {
 		say(s, R_TOO_BIG, NULL);
 		return -1;
 	}
-	if (pm.has_size && pm.size > free_space(s->cfg->tmpdir)) {
+	if (pm.has_size && pm.size > store_space(s->cfg->tmpdir)) {
 		say(s, R_STORAGE, NULL); /* 6.1: 452, the client retries */
 		return -1;
 	}
@@ -327,7 +298,7 @@ cmd_mail(struct session *s, char *arg, size_t len)
 
 	if (path_arg(s, arg, len, "FROM:", PATH_NULL_OK, &s->sender,
 		&rest) < 0 ||
-	    mail_params(s, rest) < 0) {
+	    params(s, rest, 1) < 0) {
 		transaction_clear(s);
 		return;
 	}
@@ -341,47 +312,20 @@ cmd_mail(struct session *s, char *arg, size_t len)
 	say(s, R_SENDER_OK, NULL);
 }
 
-/* rcpt_seen - p is already a recipient of this transaction. */
+/*
+ * rcpt_seen - p is already a recipient of this transaction.  The local
+ * part of a local domain (or of <Postmaster>) compares without case, as
+ * the lookups take it.  XXX: two accounts whose names differ only in case
+ * (Bob, bob) are taken as one; the lookups find the exact name first.
+ */
 static int
 rcpt_seen(const struct session *s, const struct path *p)
 {
-	const char *r = s->rcpts, *at = strrchr(p->addr, '@');
-	size_t k;
-	/*
-	 * The local part of a local domain (or of <Postmaster>) compares
-	 * without case, as the lookups take it.  XXX: two accounts whose
-	 * names differ only in case (Bob, bob) are taken as one; the lookups
-	 * find the exact name first.
-	 */
-	int fold = s->nrcpts > 0 &&
-	    (at == NULL || lookup_domain_is_local(s->cfg->lookup, at + 1));
+	const char *at = strrchr(p->addr, '@');
 
-	for (k = 0; k < s->nrcpts; k++, r += strlen(r) + 1)
-		if (path_same(r, p->addr, fold))
-			return 1;
-	return 0;
-}
-
-static int
-rcpt_add(struct session *s, const struct path *p)
-{
-	size_t need = s->rcpts_len + p->len + 1;
-
-	if (need > s->rcpts_cap) {
-		size_t cap = s->rcpts_cap ? s->rcpts_cap * 2 : 1024;
-		char *n;
-
-		while (cap < need)
-			cap *= 2;
-		if ((n = realloc(s->rcpts, cap)) == NULL)
-			return -1;
-		s->rcpts = n;
-		s->rcpts_cap = cap;
-	}
-	memcpy(s->rcpts + s->rcpts_len, p->addr, p->len + 1);
-	s->rcpts_len = need;
-	s->nrcpts++;
-	return 0;
+	return s->rcpts.n > 0 &&
+	    path_seen(&s->rcpts, p,
+		at == NULL || lookup_domain_is_local(s->cfg->lookup, at + 1));
 }
 
 /*
@@ -437,14 +381,12 @@ cmd_rcpt(struct session *s, char *arg, size_t len)
 	char forward[SMTP_PATH_MAX];
 	enum reply_id id;
 	struct path p;
-	struct params pm;
 	char *rest;
 	int seen;
 
 	s->rcpt_tries++;
-	/* We advertise no extension that defines a RCPT parameter. */
 	if (path_arg(s, arg, len, "TO:", PATH_POSTMASTER_OK, &p, &rest) < 0 ||
-	    params(s, rest, 0, &pm) < 0)
+	    params(s, rest, 0) < 0)
 		return;
 	if (p.utf8 && !s->smtputf8) {
 		say(s, R_NEED_SMTPUTF8, NULL);
@@ -455,7 +397,7 @@ cmd_rcpt(struct session *s, char *arg, size_t len)
 	 * once, and it takes no second place under --max-recipients.
 	 */
 	seen = rcpt_seen(s, &p);
-	if (!seen && s->nrcpts >= s->cfg->max_rcpts) {
+	if (!seen && s->rcpts.n >= s->cfg->max_rcpts) {
 		say(s, R_TOO_MANY_RCPTS, NULL);
 		return;
 	}
@@ -468,7 +410,7 @@ cmd_rcpt(struct session *s, char *arg, size_t len)
 		say(s, id, forward);
 		return;
 	}
-	if (!seen && rcpt_add(s, &p) < 0) {
+	if (!seen && path_add(&s->rcpts, &p) < 0) {
 		say(s, R_STORAGE, NULL);
 		return;
 	}
@@ -476,39 +418,15 @@ cmd_rcpt(struct session *s, char *arg, size_t len)
 	say(s, id, forward);
 }
 
-/* A message as DATA reads it: the decoder, where it goes, its limit. */
-struct message {
-	struct unstuff u;
-	struct store *st;
-	uint64_t max_size;
-	int too_big;
-	char out[INBUF_SIZE];
-};
-
-/* take - conn_data's DATA decoder: the message into the store. */
-static int
-take(void *arg, const char *p, size_t len, size_t *used)
-{
-	struct message *m = arg;
-	size_t outlen;
-
-	*used = data_unstuff(&m->u, p, len, m->out, &outlen);
-	if (m->max_size > 0 && m->u.size > m->max_size)
-		m->too_big = 1;
-	if (!m->u.bare && !m->too_big)
-		store_write(m->st, m->out, outlen);
-	return m->u.done;
-}
-
 static void
 cmd_data(struct session *s, char *arg, size_t len)
 {
 	struct store st;
-	struct message m = { .st = &st, .max_size = s->cfg->max_size };
+	struct unstuff u;
 	struct envelope env = {
 		.sender = s->sender.addr,
-		.rcpts = s->rcpts,
-		.nrcpts = s->nrcpts,
+		.rcpts = s->rcpts.buf,
+		.nrcpts = s->rcpts.n,
 		.mode = s->mode,
 		.proto = s->smtputf8 ? "UTF8SMTP" : s->esmtp ? "ESMTP" : "SMTP",
 		.helo = s->helo,
@@ -529,14 +447,15 @@ cmd_data(struct session *s, char *arg, size_t len)
 	}
 	store_received(&st, &env);
 	reply(&s->conn, R_START_DATA, NULL);
-	data_init(&m.u, s->cfg->bare_lf);
-	got = conn_data(&s->conn, s->cfg->min_data_rate, take, &m);
+	data_init(&u, s->cfg->bare_lf);
+	got = data_read(&s->conn, &u, s->cfg->max_size, s->cfg->min_data_rate,
+	    &st);
 	if (got != IN_LINE) {
 		/* Never deliver part of a message. */
 		store_abort(&st);
 		log_event(LOG_NOTICE, "event=data_aborted reason=%s size=%llu",
 		    got == IN_TIMEOUT ? "timeout" : got == IN_TERM ? "sigterm" :
-		    "eof", (unsigned long long)m.u.size);
+		    "eof", (unsigned long long)u.size);
 		if (got == IN_TIMEOUT)
 			reply(&s->conn, R_TIMEOUT, s->cfg->hostname);
 		else if (got == IN_TERM)
@@ -544,9 +463,9 @@ cmd_data(struct session *s, char *arg, size_t len)
 		s->done = 1;
 		return;
 	}
-	if (m.u.bare || m.too_big) {
+	if (u.bare || u.too_big) {
 		store_abort(&st);
-		v.id = m.u.bare ? R_BARE_LINE_END : R_TOO_BIG;
+		v.id = u.bare ? R_BARE_LINE_END : R_TOO_BIG;
 	} else {
 		store_close(&st, &env, s->cfg->command,
 		    s->cfg->delivery_timeout, &v);
@@ -554,7 +473,7 @@ cmd_data(struct session *s, char *arg, size_t len)
 	log_event(LOG_INFO,
 	    "event=message from=<%s> rcpts=%zu size=%llu mode=%s helo=%s "
 	    "status=%d",
-	    s->sender.addr, s->nrcpts, (unsigned long long)m.u.size, s->mode,
+	    s->sender.addr, s->rcpts.n, (unsigned long long)u.size, s->mode,
 	    s->helo, reply_get(v.id)->code);
 	reply_as(&s->conn, v.id, v.status, v.text);
 	transaction_clear(s);
@@ -918,8 +837,8 @@ session_run(const struct config *cfg)
 	memset(s, 0, offsetof(struct session, conn));
 	s->cfg = cfg;
 	s->state = ST_START;
-	conn_init(&s->conn, cfg->in_fd, cfg->out_fd, cfg->timeout);
-	conn_limit(&s->conn, cfg->term_fd, cfg->session_timeout);
+	conn_init(&s->conn, cfg->in_fd, cfg->out_fd, cfg->term_fd, cfg->timeout,
+	    cfg->session_timeout);
 	/* A client that talks before the greeting is not waiting for us. */
 	if (early_input(s)) {
 		reply(&s->conn, R_OUT_OF_SYNC, cfg->hostname);
@@ -956,7 +875,7 @@ session_run(const struct config *cfg)
 	}
 	(void)conn_flush(&s->conn);
 	status = s->exit_status;
-	free(s->rcpts);
+	free(s->rcpts.buf);
 	free(s);
 	return status;
 }

@@ -153,7 +153,7 @@ refuse(const char *hostname, int status, const char *why, const char *what,
 		syslog(LOG_ERR, "%s%s%s%s%s", why, what ? ": " : "",
 		    what ? what : "", reason ? ": " : "", reason ? reason : "");
 	}
-	conn_init(&c, -1, client_fd, 5);
+	conn_init(&c, -1, client_fd, -1, 5, 5);
 	reply(&c, R_SHUTDOWN, hostname);
 	(void)conn_flush(&c);
 	exit(status);

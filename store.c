@@ -17,6 +17,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/statvfs.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -27,6 +28,20 @@
 #include "store.h"
 
 extern char **environ;
+
+/*
+ * store_space - octets that can still be stored in tmpdir, or UINT64_MAX
+ * if that cannot be told.
+ */
+uint64_t
+store_space(const char *tmpdir)
+{
+	struct statvfs sv;
+
+	if (statvfs(tmpdir, &sv) < 0)
+		return UINT64_MAX;
+	return (uint64_t)sv.f_bavail * sv.f_frsize;
+}
 
 int
 store_open(struct store *st, const char *tmpdir)

@@ -21,12 +21,13 @@ struct client {
 };
 
 static void
-client_start(struct client *cl, int timeout)
+client_start(struct client *cl, int timeout, int term_fd, int session_timeout)
 {
 	ck_assert_int_eq(pipe2(cl->in, O_CLOEXEC), 0);
 	ck_assert_int_eq(pipe2(cl->out, O_CLOEXEC), 0);
 	ck_assert_ptr_nonnull(cl->c = malloc(sizeof(*cl->c)));
-	conn_init(cl->c, cl->in[0], cl->out[1], timeout);
+	conn_init(cl->c, cl->in[0], cl->out[1], term_fd, timeout,
+	    session_timeout);
 }
 
 static void
@@ -51,7 +52,7 @@ START_TEST(test_crlf_and_bare_lf_end_a_line)
 {
 	struct client cl;
 
-	client_start(&cl, 5);
+	client_start(&cl, 5, -1, 3600);
 	client_send(&cl, "HELO a\r\nNOOP\n\r\nQUIT\r\n", 21);
 	expect_line(&cl, "HELO a");
 	expect_line(&cl, "NOOP");
@@ -74,7 +75,7 @@ START_TEST(test_line_over_limit_reported_once_and_skipped)
 	char *line;
 	size_t len;
 
-	client_start(&cl, 5);
+	client_start(&cl, 5, -1, 3600);
 	/* 510 octets and CRLF fit; one more does not. */
 	memset(big, 'x', 510);
 	client_send(&cl, big, 510);
@@ -98,7 +99,7 @@ START_TEST(test_silent_client_times_out)
 	char *line;
 	size_t len;
 
-	client_start(&cl, 1);
+	client_start(&cl, 1, -1, 3600);
 	client_send(&cl, "NOOP", 4); /* no line end: not a line */
 	ck_assert_int_eq(conn_line(cl.c, &line, &len), IN_TIMEOUT);
 }
@@ -110,8 +111,7 @@ START_TEST(test_session_deadline_cuts_the_line_timeout_short)
 	char *line;
 	size_t len;
 
-	client_start(&cl, 300);
-	conn_limit(cl.c, -1, 1);
+	client_start(&cl, 300, -1, 1);
 	ck_assert_int_eq(conn_line(cl.c, &line, &len), IN_TIMEOUT);
 }
 END_TEST
@@ -123,9 +123,8 @@ START_TEST(test_sigterm_descriptor_ends_the_wait)
 	char *line;
 	size_t len;
 
-	client_start(&cl, 300);
 	ck_assert_int_eq(pipe2(term, O_CLOEXEC), 0);
-	conn_limit(cl.c, term[0], 3600);
+	client_start(&cl, 300, term[0], 3600);
 	ck_assert_int_eq(conn_terminating(cl.c), 0);
 	ck_assert_int_eq(write(term[1], "x", 1), 1);
 	ck_assert_int_eq(conn_terminating(cl.c), 1);
@@ -137,7 +136,7 @@ START_TEST(test_peek_sees_input_read_or_waiting)
 {
 	struct client cl;
 
-	client_start(&cl, 5);
+	client_start(&cl, 5, -1, 3600);
 	ck_assert_int_eq(conn_waiting(cl.c), 0);
 	client_send(&cl, "EHLO a\r\n", 8);
 	ck_assert_int_eq(conn_waiting(cl.c), 1); /* in the pipe */
@@ -154,7 +153,7 @@ START_TEST(test_output_flushed_before_a_read)
 	struct client cl;
 	char buf[16];
 
-	client_start(&cl, 5);
+	client_start(&cl, 5, -1, 3600);
 	conn_write(cl.c, "250 OK\r\n", 8);
 	client_send(&cl, "QUIT\r\n", 6);
 	expect_line(&cl, "QUIT");
@@ -180,7 +179,7 @@ START_TEST(test_data_handed_over_until_its_end_and_no_further)
 	struct client cl;
 	size_t total = 0;
 
-	client_start(&cl, 5);
+	client_start(&cl, 5, -1, 3600);
 	client_send(&cl, "abcZQUIT\r\n", 10);
 	ck_assert_int_eq(conn_data(cl.c, 500, take_upto_z, &total), IN_LINE);
 	ck_assert_uint_eq(total, 4);
@@ -193,7 +192,7 @@ START_TEST(test_data_from_a_silent_client_times_out)
 	struct client cl;
 	size_t total = 0;
 
-	client_start(&cl, 1);
+	client_start(&cl, 1, -1, 3600);
 	client_send(&cl, "abc", 3);
 	ck_assert_int_eq(
 	    conn_data(cl.c, 500, take_upto_z, &total), IN_TIMEOUT);
@@ -210,7 +209,7 @@ START_TEST(test_flush_to_closed_reader_fails)
 	ck_assert(signal(SIGPIPE, SIG_IGN) != SIG_ERR);
 	ck_assert_int_eq(pipe2(fds, O_CLOEXEC), 0);
 	ck_assert_int_eq(close(fds[0]), 0);
-	conn_init(c, -1, fds[1], 2);
+	conn_init(c, -1, fds[1], -1, 2, 2);
 	ck_assert_int_eq(conn_flush(c), 0); /* nothing to write yet */
 	conn_write(c, "250 OK\r\n", 8);
 	ck_assert_int_eq(conn_flush(c), -1);

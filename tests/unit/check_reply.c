@@ -118,7 +118,7 @@ capture_start(struct capture *c)
 
 	ck_assert_int_eq(pipe2(fds, O_CLOEXEC), 0);
 	c->rfd = fds[0];
-	conn_init(&c->o, -1, fds[1], 5);
+	conn_init(&c->o, -1, fds[1], -1, 5, 5);
 }
 
 /* capture_end - flush, close, and read back everything that was sent. */
