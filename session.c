@@ -117,6 +117,14 @@ static const struct command commands[] = {
 /* clang-format on */
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
 
+/* closing - the last reply, which names us; the session ends after it. */
+static void
+closing(struct session *s, enum reply_id id)
+{
+	reply(&s->conn, id, s->cfg->hostname);
+	s->done = 1;
+}
+
 /*
  * say_lines - a reply to a command, counted against DEFAULT_ERRORS_MAX
  * when it is an error.  Replies after the final dot judge the message,
@@ -136,10 +144,9 @@ say_lines(struct session *s, enum reply_id id, const char *arg,
 	if (code < 400 || id == R_TOO_MANY_RCPTS || s->done)
 		return;
 	if (++s->errors >= DEFAULT_ERRORS_MAX) {
-		reply(&s->conn, R_TOO_MANY_ERRORS, s->cfg->hostname);
+		closing(s, R_TOO_MANY_ERRORS);
 		log_event(LOG_NOTICE, "event=too_many_errors errors=%u",
 		    s->errors);
-		s->done = 1;
 	}
 }
 
@@ -456,10 +463,9 @@ cmd_data(struct session *s, char *arg, size_t len)
 		log_event(LOG_NOTICE, "event=data_aborted reason=%s size=%llu",
 		    got == IN_TIMEOUT ? "timeout" : got == IN_TERM ? "sigterm" :
 		    "eof", (unsigned long long)u.size);
-		if (got == IN_TIMEOUT)
-			reply(&s->conn, R_TIMEOUT, s->cfg->hostname);
-		else if (got == IN_TERM)
-			reply(&s->conn, R_GOING_DOWN, s->cfg->hostname);
+		if (got != IN_EOF)
+			closing(s,
+			    got == IN_TIMEOUT ? R_TIMEOUT : R_GOING_DOWN);
 		s->done = 1;
 		return;
 	}
@@ -478,10 +484,8 @@ cmd_data(struct session *s, char *arg, size_t len)
 	reply_as(&s->conn, v.id, v.status, v.text);
 	transaction_clear(s);
 	/* SIGTERM while the command ran: it was waited for and answered. */
-	if (conn_terminating(&s->conn)) {
-		reply(&s->conn, R_GOING_DOWN, s->cfg->hostname);
-		s->done = 1;
-	}
+	if (conn_terminating(&s->conn))
+		closing(s, R_GOING_DOWN);
 }
 
 /*
@@ -589,8 +593,7 @@ cmd_quit(struct session *s, char *arg, size_t len)
 {
 	(void)arg;
 	(void)len;
-	reply(&s->conn, R_BYE, s->cfg->hostname);
-	s->done = 1;
+	closing(s, R_BYE);
 }
 
 static const struct command *
@@ -717,8 +720,7 @@ cmd_turn(struct session *s, char *arg, size_t len)
 		return;
 	}
 	if (conn_give_back(&s->conn) < 0) {
-		reply(&s->conn, R_OUT_OF_SYNC, s->cfg->hostname);
-		s->done = 1;
+		closing(s, R_OUT_OF_SYNC);
 		return;
 	}
 	reply(&s->conn, R_TURNING, NULL);
@@ -729,8 +731,7 @@ cmd_turn(struct session *s, char *arg, size_t len)
 		    s->helo);
 	/* Still here: nothing was started; the client must not wait. */
 	log_event(LOG_ERR, "event=turn_failed error=%s", strerror(errno));
-	reply(&s->conn, R_TURN_FAILED, s->cfg->hostname);
-	s->done = 1;
+	closing(s, R_TURN_FAILED);
 }
 
 /* wrong_state - the 503 (or 554) for a command not allowed now. */
@@ -790,9 +791,8 @@ dispatch(struct session *s, char *line, size_t len)
 		;
 	if ((c = find_command(line, vlen)) == NULL) {
 		if (is_http(line, len)) {
-			reply(&s->conn, R_NOT_SMTP, s->cfg->hostname);
+			closing(s, R_NOT_SMTP);
 			log_event(LOG_NOTICE, "event=http_refused");
-			s->done = 1;
 			return;
 		}
 		say(s, R_UNRECOGNIZED, NULL);
@@ -800,9 +800,8 @@ dispatch(struct session *s, char *line, size_t len)
 	}
 	if ((c->sync || !s->esmtp) && c->handler != cmd_quit &&
 	    early_input(s)) {
-		reply(&s->conn, R_OUT_OF_SYNC, s->cfg->hostname);
+		closing(s, R_OUT_OF_SYNC);
 		log_event(LOG_NOTICE, "event=out_of_sync verb=%s", c->verb);
-		s->done = 1;
 		return;
 	}
 	if (!(c->states & s->state)) {
@@ -841,9 +840,8 @@ session_run(const struct config *cfg)
 	    cfg->session_timeout);
 	/* A client that talks before the greeting is not waiting for us. */
 	if (early_input(s)) {
-		reply(&s->conn, R_OUT_OF_SYNC, cfg->hostname);
+		closing(s, R_OUT_OF_SYNC);
 		log_event(LOG_NOTICE, "event=out_of_sync verb=greeting");
-		s->done = 1;
 	} else {
 		reply(&s->conn, R_GREETING, cfg->hostname);
 	}
@@ -859,14 +857,12 @@ session_run(const struct config *cfg)
 			say(s, R_LINE_TOO_LONG, NULL);
 			break;
 		case IN_TIMEOUT:
-			reply(&s->conn, R_TIMEOUT, cfg->hostname);
+			closing(s, R_TIMEOUT);
 			log_event(LOG_NOTICE, "event=timeout");
-			s->done = 1;
 			break;
 		case IN_TERM:
-			reply(&s->conn, R_GOING_DOWN, cfg->hostname);
+			closing(s, R_GOING_DOWN);
 			log_event(LOG_NOTICE, "event=sigterm");
-			s->done = 1;
 			break;
 		case IN_EOF:
 			s->done = 1;

@@ -5,6 +5,7 @@
  */
 #include <check.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "lit.h"
@@ -347,6 +348,117 @@ START_TEST(test_leading_dash_refused)
 }
 END_TEST
 
+/* params - path_params() on a copy of line, which it cuts in place. */
+static enum param_result
+params(const char *line, int mail, struct params *pm)
+{
+	static char buf[1024];
+
+	ck_assert_uint_lt(strlen(line), sizeof(buf));
+	memcpy(buf, line, strlen(line) + 1);
+	return path_params(buf, mail, pm);
+}
+
+START_TEST(test_mail_parameters_read)
+{
+	struct params pm;
+
+	ck_assert_int_eq(params("", 1, &pm), PARAM_OK);
+	ck_assert_int_eq(pm.has_size, 0);
+	ck_assert_int_eq(pm.smtputf8, 0);
+	ck_assert_int_eq(
+	    params(" size=1000  BODY=8bitmime SMTPUTF8 ", 1, &pm), PARAM_OK);
+	ck_assert_int_eq(pm.has_size, 1);
+	ck_assert_uint_eq(pm.size, 1000);
+	ck_assert_int_eq(pm.smtputf8, 1);
+	ck_assert_int_eq(params("SIZE=99999999999999999999", 1, &pm), PARAM_OK);
+	ck_assert(pm.size == UINT64_MAX); /* 20 digits, saturated */
+}
+END_TEST
+
+START_TEST(test_bad_mail_parameter_named)
+{
+	static const struct {
+		const char *line, *bad;
+		enum param_result r;
+	} cases[] = {
+		{ "SIZE=", "syntax", PARAM_SYNTAX },
+		{ "SIZE=1x", "SIZE", PARAM_SYNTAX },
+		{ "SIZE=123456789012345678901", "SIZE", PARAM_SYNTAX },
+		{ "SIZE=1 SIZE=2", "SIZE", PARAM_SYNTAX },
+		{ "BODY=BINARYMIME", "BODY", PARAM_SYNTAX },
+		{ "SMTPUTF8=yes", "SMTPUTF8", PARAM_SYNTAX },
+		{ "AUTH=<>", "AUTH", PARAM_UNKNOWN },
+		{ "-X", "syntax", PARAM_SYNTAX },
+	};
+	struct params pm;
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		ck_assert_int_eq(params(cases[i].line, 1, &pm), cases[i].r);
+		ck_assert_str_eq(pm.bad, cases[i].bad);
+	}
+}
+END_TEST
+
+START_TEST(test_no_parameter_known_without_mail)
+{
+	struct params pm;
+
+	ck_assert_int_eq(params("", 0, &pm), PARAM_OK);
+	ck_assert_int_eq(params("SIZE=10", 0, &pm), PARAM_UNKNOWN);
+	ck_assert_str_eq(pm.bad, "SIZE");
+	ck_assert_int_eq(params("=", 0, &pm), PARAM_SYNTAX);
+	ck_assert_str_eq(pm.bad, "syntax");
+}
+END_TEST
+
+/* add - the mailbox of path s to l. */
+static void
+add(struct paths *l, const char *s)
+{
+	struct path p;
+	size_t used;
+
+	ck_assert_int_eq(path_parse(s, strlen(s), PATH_POSTMASTER_OK, &p,
+			     &used),
+	    PATH_OK);
+	ck_assert_int_eq(path_add(l, &p), 0);
+}
+
+/* seen - the mailbox of path s is in l. */
+static int
+seen(const struct paths *l, const char *s, int fold)
+{
+	struct path p;
+	size_t used;
+
+	ck_assert_int_eq(path_parse(s, strlen(s), PATH_POSTMASTER_OK, &p,
+			     &used),
+	    PATH_OK);
+	return path_seen(l, &p, fold);
+}
+
+START_TEST(test_same_recipient_seen_once_quoted_or_not)
+{
+	struct paths l = { 0 };
+	int i;
+
+	for (i = 0; i < 300; i++) /* past the first allocation */
+		add(&l, "<someone.with.a.longer.name@example.org>");
+	add(&l, "<bob@Example.ORG>");
+	add(&l, "<Postmaster>");
+	ck_assert_uint_eq(l.n, 302);
+	ck_assert_int_eq(seen(&l, "<\"bob\"@example.org>", 0), 1);
+	ck_assert_int_eq(seen(&l, "<\"b\\ob\"@EXAMPLE.org>", 0), 1);
+	ck_assert_int_eq(seen(&l, "<BOB@example.org>", 0), 0);
+	ck_assert_int_eq(seen(&l, "<BOB@example.org>", 1), 1);
+	ck_assert_int_eq(seen(&l, "<postmaster>", 1), 1);
+	ck_assert_int_eq(seen(&l, "<bob@example.net>", 1), 0);
+	free(l.buf);
+}
+END_TEST
+
 Suite *
 path_suite(void)
 {
@@ -373,5 +485,16 @@ path_suite(void)
 	tcase_add_test(tc, test_leading_dash_refused);
 	suite_add_tcase(s, tc);
 
+	tc = tcase_create("parameters");
+	tcase_set_timeout(tc, 5);
+	tcase_add_test(tc, test_mail_parameters_read);
+	tcase_add_test(tc, test_bad_mail_parameter_named);
+	tcase_add_test(tc, test_no_parameter_known_without_mail);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("recipients");
+	tcase_set_timeout(tc, 5);
+	tcase_add_test(tc, test_same_recipient_seen_once_quoted_or_not);
+	suite_add_tcase(s, tc);
 	return s;
 }
