@@ -161,8 +161,7 @@ conn_line(struct conn *c, char **line, size_t *len)
  */
 enum conn_input
 conn_data(struct conn *c, unsigned min_rate,
-    int (*take)(void *arg, const char *p, size_t len, size_t *used),
-    void *arg)
+    int (*take)(void *arg, const char *p, size_t len, size_t *used), void *arg)
 {
 	const int64_t window = (int64_t)c->timeout * 1000;
 	int64_t deadline = conn_now_ms() + window;

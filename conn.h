@@ -28,7 +28,7 @@ enum conn_input {
 struct conn {
 	int in_fd, out_fd, term_fd, timeout;
 	int64_t session_end; /* monotonic ms */
-	int failed;	     /* a write failed: the client is gone */
+	int failed;          /* a write failed: the client is gone */
 	size_t olen, r, w;   /* out[0, olen) to send, in[r, w) to use */
 	char out[OUTBUF_SIZE];
 	char in[INBUF_SIZE];
@@ -39,8 +39,7 @@ void conn_init(struct conn *c, int in_fd, int out_fd, int term_fd, int timeout,
     int session_timeout);
 enum conn_input conn_line(struct conn *c, char **line, size_t *len);
 enum conn_input conn_data(struct conn *c, unsigned min_rate,
-    int (*take)(void *arg, const char *p, size_t len, size_t *used),
-    void *arg);
+    int (*take)(void *arg, const char *p, size_t len, size_t *used), void *arg);
 int conn_waiting(const struct conn *c);
 int conn_terminating(const struct conn *c);
 void conn_pause(struct conn *c, int seconds);

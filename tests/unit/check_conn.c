@@ -28,8 +28,8 @@ client_start(struct client *cl, int timeout, int term_fd, int session_timeout)
 	ck_assert_int_eq(pipe2(cl->in, O_CLOEXEC), 0);
 	ck_assert_int_eq(pipe2(cl->out, O_CLOEXEC), 0);
 	cl->c = &the_conn;
-	conn_init(cl->c, cl->in[0], cl->out[1], term_fd, timeout,
-	    session_timeout);
+	conn_init(
+	    cl->c, cl->in[0], cl->out[1], term_fd, timeout, session_timeout);
 }
 
 static void
@@ -196,8 +196,7 @@ START_TEST(test_data_from_a_silent_client_times_out)
 
 	client_start(&cl, 1, -1, 3600);
 	client_send(&cl, "abc", 3);
-	ck_assert_int_eq(
-	    conn_data(cl.c, 500, take_upto_z, &total), IN_TIMEOUT);
+	ck_assert_int_eq(conn_data(cl.c, 500, take_upto_z, &total), IN_TIMEOUT);
 	ck_assert_uint_eq(total, 3);
 }
 END_TEST
