@@ -348,9 +348,9 @@ START_TEST(test_leading_dash_refused)
 }
 END_TEST
 
-/* params - path_params() on a copy of line, which it cuts in place. */
+/* parse_params - path_params() on a copy of line, which it cuts. */
 static enum param_result
-params(const char *line, int mail, struct params *pm)
+parse_params(const char *line, int mail, struct params *pm)
 {
 	static char buf[1024];
 
@@ -363,15 +363,17 @@ START_TEST(test_mail_parameters_read)
 {
 	struct params pm;
 
-	ck_assert_int_eq(params("", 1, &pm), PARAM_OK);
+	ck_assert_int_eq(parse_params("", 1, &pm), PARAM_OK);
 	ck_assert_int_eq(pm.has_size, 0);
 	ck_assert_int_eq(pm.smtputf8, 0);
 	ck_assert_int_eq(
-	    params(" size=1000  BODY=8bitmime SMTPUTF8 ", 1, &pm), PARAM_OK);
+	    parse_params(" size=1000  BODY=8bitmime SMTPUTF8 ", 1, &pm),
+	    PARAM_OK);
 	ck_assert_int_eq(pm.has_size, 1);
 	ck_assert_uint_eq(pm.size, 1000);
 	ck_assert_int_eq(pm.smtputf8, 1);
-	ck_assert_int_eq(params("SIZE=99999999999999999999", 1, &pm), PARAM_OK);
+	ck_assert_int_eq(
+	    parse_params("SIZE=99999999999999999999", 1, &pm), PARAM_OK);
 	ck_assert(pm.size == UINT64_MAX); /* 20 digits, saturated */
 }
 END_TEST
@@ -395,7 +397,8 @@ START_TEST(test_bad_mail_parameter_named)
 	size_t i;
 
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		ck_assert_int_eq(params(cases[i].line, 1, &pm), cases[i].r);
+		ck_assert_int_eq(
+		    parse_params(cases[i].line, 1, &pm), cases[i].r);
 		ck_assert_str_eq(pm.bad, cases[i].bad);
 	}
 }
@@ -405,10 +408,10 @@ START_TEST(test_no_parameter_known_without_mail)
 {
 	struct params pm;
 
-	ck_assert_int_eq(params("", 0, &pm), PARAM_OK);
-	ck_assert_int_eq(params("SIZE=10", 0, &pm), PARAM_UNKNOWN);
+	ck_assert_int_eq(parse_params("", 0, &pm), PARAM_OK);
+	ck_assert_int_eq(parse_params("SIZE=10", 0, &pm), PARAM_UNKNOWN);
 	ck_assert_str_eq(pm.bad, "SIZE");
-	ck_assert_int_eq(params("=", 0, &pm), PARAM_SYNTAX);
+	ck_assert_int_eq(parse_params("=", 0, &pm), PARAM_SYNTAX);
 	ck_assert_str_eq(pm.bad, "syntax");
 }
 END_TEST
@@ -420,9 +423,8 @@ add(struct paths *l, const char *s)
 	struct path p;
 	size_t used;
 
-	ck_assert_int_eq(path_parse(s, strlen(s), PATH_POSTMASTER_OK, &p,
-			     &used),
-	    PATH_OK);
+	ck_assert_int_eq(
+	    path_parse(s, strlen(s), PATH_POSTMASTER_OK, &p, &used), PATH_OK);
 	ck_assert_int_eq(path_add(l, &p), 0);
 }
 
@@ -433,9 +435,8 @@ seen(const struct paths *l, const char *s, int fold)
 	struct path p;
 	size_t used;
 
-	ck_assert_int_eq(path_parse(s, strlen(s), PATH_POSTMASTER_OK, &p,
-			     &used),
-	    PATH_OK);
+	ck_assert_int_eq(
+	    path_parse(s, strlen(s), PATH_POSTMASTER_OK, &p, &used), PATH_OK);
 	return path_seen(l, &p, fold);
 }
 
