@@ -11,7 +11,7 @@
 
 #include "conn.h"
 
-struct store;
+struct store; /* store.h: where the message goes */
 
 /* What to do with a bare CR or LF inside DATA. */
 enum bare_lf {

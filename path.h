@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * path.h - RFC 5321 paths, address literals and ESMTP parameters: pure
- * parsers, for session.c, the unit tests and the fuzzers.
+ * path.h - RFC 5321 paths, address literals, ESMTP parameters, and the
+ * list of a transaction's recipients; for session.c, tests and fuzzers.
  */
 #ifndef SMTPD_PATH_H
 #define SMTPD_PATH_H
