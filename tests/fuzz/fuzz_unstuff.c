@@ -4,7 +4,7 @@
  * data_unstuff(), under both --bare-lf policies.
  *
  * The input is the stream after "354", given whole, one octet at a time
- * and split at pseudo-random points, each call as read_data() makes it:
+ * and split at pseudo-random points, each call as data_read() makes it:
  * the octets left unused before, then the new ones, in a buffer of
  * exactly that size, with an output buffer of exactly that size too
  * (decoding never grows), so a write past either is caught.  The three

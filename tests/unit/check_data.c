@@ -59,7 +59,7 @@ decode(struct decoded *d, enum bare_lf policy, const char *in, size_t len)
 }
 
 /*
- * feed - in[0, len) in pieces ending at ends[0, n), as read_data() gets
+ * feed - in[0, len) in pieces ending at ends[0, n), as data_read() gets
  * it: the octets a call leaves unused come first in the next call.
  */
 static void
