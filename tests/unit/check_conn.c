@@ -176,28 +176,32 @@ take_upto_z(void *arg, const char *p, size_t len, size_t *used)
 	return z != NULL;
 }
 
-START_TEST(test_data_handed_over_until_its_end_and_no_further)
+/*
+ * data_after - a client that sent in: conn_data() gives want, and has
+ * handed over used octets by then.
+ */
+static struct client *
+data_after(const char *in, int timeout, enum conn_input want, size_t used)
 {
-	struct client cl;
+	static struct client cl;
 	size_t total = 0;
 
-	client_start(&cl, 5, -1, 3600);
-	client_send(&cl, "abcZQUIT\r\n", 10);
-	ck_assert_int_eq(conn_data(cl.c, 500, take_upto_z, &total), IN_LINE);
-	ck_assert_uint_eq(total, 4);
-	expect_line(&cl, "QUIT");
+	client_start(&cl, timeout, -1, 3600);
+	client_send(&cl, in, strlen(in));
+	ck_assert_int_eq(conn_data(cl.c, 500, take_upto_z, &total), want);
+	ck_assert_uint_eq(total, used);
+	return &cl;
+}
+
+START_TEST(test_data_handed_over_until_its_end_and_no_further)
+{
+	expect_line(data_after("abcZQUIT\r\n", 5, IN_LINE, 4), "QUIT");
 }
 END_TEST
 
 START_TEST(test_data_from_a_silent_client_times_out)
 {
-	struct client cl;
-	size_t total = 0;
-
-	client_start(&cl, 1, -1, 3600);
-	client_send(&cl, "abc", 3);
-	ck_assert_int_eq(conn_data(cl.c, 500, take_upto_z, &total), IN_TIMEOUT);
-	ck_assert_uint_eq(total, 3);
+	(void)data_after("abc", 1, IN_TIMEOUT, 3);
 }
 END_TEST
 
