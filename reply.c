@@ -1,24 +1,17 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * reply.c - every reply smtpd can send, and all output to the client.
+ * reply.c - every reply smtpd can send, and how it is spelled.
  *
  * The table below is the whole reply set: a call site names a reply by
- * its meaning and may pass one string for the %s in its text.  Output is
- * buffered and written only by reply_flush(), which the session calls just
- * before it blocks on input, so a pipelined batch of commands (RFC 2920)
- * is answered in one write.  Text that came from the client or from the
- * delivery command is cleaned of control characters here, and no line
- * grows past SMTP_REPLY_MAX octets.
+ * its meaning and may pass one string for the %s in its text.  The lines
+ * go to the connection's output buffer (conn.c), which writes them.  Text
+ * that came from the client or from the delivery command is cleaned of
+ * control characters here, and no line grows past SMTP_REPLY_MAX octets.
  */
-#include <errno.h>
-#include <poll.h>
-#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
-#include <unistd.h>
 
-#include "log.h"
+#include "conn.h"
 #include "reply.h"
 
 /* clang-format off */
@@ -105,23 +98,6 @@ reply_get(enum reply_id id)
 	return &replies[id];
 }
 
-void
-reply_init(struct out *o, int fd, int timeout)
-{
-	o->fd = fd;
-	o->timeout = timeout;
-	o->term_fd = -1;
-	o->failed = 0;
-	o->len = 0;
-}
-
-/* reply_set_term - writes give up TERM_WRITE_GRACE s after term_fd fires. */
-void
-reply_set_term(struct out *o, int term_fd)
-{
-	o->term_fd = term_fd;
-}
-
 /*
  * reply_fmt - snprintf that says when it cut: 0, or -1 if the result was
  * truncated (dst still holds a terminated prefix).
@@ -163,84 +139,9 @@ reply_clean(char *dst, size_t size, const char *src, size_t len)
 	return len;
 }
 
-static int64_t
-now_ms(void)
-{
-	struct timespec ts;
-
-	(void)clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-/*
- * write_all - write len bytes, waiting at most o->timeout for the client
- * each time it does not read.  Once SIGTERM is pending on o->term_fd (it
- * is left there for the session to see), the write has TERM_WRITE_GRACE
- * seconds more: a client that stopped reading cannot hold up shutdown.
- */
-static int
-write_all(struct out *o, const char *p, size_t len)
-{
-	struct pollfd pfd[2] = {
-		{ .fd = o->fd, .events = POLLOUT },
-		{ .fd = o->term_fd, .events = POLLIN },
-	};
-	int64_t grace_end = -1;
-
-	while (len > 0) {
-		ssize_t n;
-		int64_t wait = (int64_t)o->timeout * 1000;
-		int r;
-
-		if (grace_end >= 0 && grace_end - now_ms() < wait)
-			wait = grace_end - now_ms();
-		if (wait < 0)
-			wait = 0;
-		r = poll(pfd, 2, (int)wait);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r == 0 && grace_end >= 0 && now_ms() >= grace_end)
-			log_event(LOG_NOTICE, "event=sigterm blocked=write");
-		if (r <= 0)
-			return -1;
-		if (pfd[1].revents != 0) {
-			grace_end = now_ms() + (int64_t)TERM_WRITE_GRACE * 1000;
-			pfd[1].fd = -1; /* still readable: poll it no more */
-		}
-		if (pfd[0].revents == 0)
-			continue;
-		n = write(o->fd, p, len);
-		if (n < 0 && (errno == EINTR || errno == EAGAIN))
-			continue;
-		if (n <= 0)
-			return -1;
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
-int
-reply_flush(struct out *o)
-{
-	if (!o->failed && o->len > 0 && write_all(o, o->buf, o->len) < 0)
-		o->failed = 1;
-	o->len = 0;
-	return o->failed ? -1 : 0;
-}
-
-static void
-put(struct out *o, const char *p, size_t len)
-{
-	if (o->len + len > sizeof(o->buf))
-		(void)reply_flush(o); /* a failure is kept in o->failed */
-	memcpy(o->buf + o->len, p, len);
-	o->len += len;
-}
-
 /* line - one reply line: code, '-' or ' ', status, text; CRLF added. */
 static void
-line(struct out *o, const struct reply *r, int last, const char *text,
+line(struct conn *c, const struct reply *r, int last, const char *text,
     const char *arg)
 {
 	char buf[SMTP_REPLY_MAX];
@@ -272,13 +173,13 @@ line(struct out *o, const struct reply *r, int last, const char *text,
 	}
 	buf[n++] = '\r';
 	buf[n++] = '\n';
-	put(o, buf, n);
+	conn_write(c, buf, n);
 }
 
 void
-reply(struct out *o, enum reply_id id, const char *arg)
+reply(struct conn *c, enum reply_id id, const char *arg)
 {
-	reply_lines(o, id, arg, NULL, 0);
+	reply_lines(c, id, arg, NULL, 0);
 }
 
 /*
@@ -286,15 +187,15 @@ reply(struct out *o, enum reply_id id, const char *arg)
  * its %s), then each of more[] as a line of the same code and status.
  */
 void
-reply_lines(struct out *o, enum reply_id id, const char *arg,
+reply_lines(struct conn *c, enum reply_id id, const char *arg,
     const char *const *more, size_t n)
 {
 	const struct reply *r = &replies[id];
 	size_t i;
 
-	line(o, r, n == 0, r->text, arg != NULL ? arg : "");
+	line(c, r, n == 0, r->text, arg != NULL ? arg : "");
 	for (i = 0; i < n; i++)
-		line(o, r, i + 1 == n, "%s", more[i]);
+		line(c, r, i + 1 == n, "%s", more[i]);
 }
 
 /*
@@ -329,7 +230,7 @@ reply_status_len(const char *s)
  * itself always comes from the table.
  */
 void
-reply_as(struct out *o, enum reply_id id, const char *status,
+reply_as(struct conn *c, enum reply_id id, const char *status,
     const char *text)
 {
 	struct reply r = replies[id];
@@ -341,6 +242,6 @@ reply_as(struct out *o, enum reply_id id, const char *status,
 		st[n] = '\0';
 		r.status = st;
 	}
-	line(o, &r, 1, text != NULL && *text != '\0' ? "%s" : r.text,
+	line(c, &r, 1, text != NULL && *text != '\0' ? "%s" : r.text,
 	    text != NULL ? text : "");
 }

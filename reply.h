@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * reply.h - the reply set and the buffered output to the client.
+ * reply.h - the reply set and its formatting; conn.c sends it.
  */
 #ifndef SMTPD_REPLY_H
 #define SMTPD_REPLY_H
@@ -9,6 +9,8 @@
 #include <stddef.h>
 
 #include "smtpd.h"
+
+struct conn; /* conn.h: where the lines go */
 
 /* Reply ids are named for their meaning; numbers live only in reply.c. */
 enum reply_id {
@@ -86,26 +88,13 @@ struct reply {
 	const char *text;   /* default text; at most one %s */
 };
 
-/* Buffered output to the client. */
-struct out {
-	int fd;
-	int timeout; /* seconds a write may wait for the client */
-	int term_fd; /* readable when SIGTERM arrived, or -1 */
-	int failed;  /* a write failed: the client is gone */
-	size_t len;
-	char buf[OUTBUF_SIZE];
-};
-
 const struct reply *reply_get(enum reply_id id);
-void reply_init(struct out *o, int fd, int timeout);
-void reply_set_term(struct out *o, int term_fd);
-void reply(struct out *o, enum reply_id id, const char *arg);
-void reply_lines(struct out *o, enum reply_id id, const char *arg,
+void reply(struct conn *c, enum reply_id id, const char *arg);
+void reply_lines(struct conn *c, enum reply_id id, const char *arg,
     const char *const *more, size_t n);
-void reply_as(struct out *o, enum reply_id id, const char *status,
+void reply_as(struct conn *c, enum reply_id id, const char *status,
     const char *text);
 int reply_status_len(const char *s);
-int reply_flush(struct out *o);
 int reply_fmt(char *dst, size_t size, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 size_t reply_clean(char *dst, size_t size, const char *src, size_t len);

@@ -1,22 +1,14 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * session.h - one SMTP session: configuration in, exit status out; and
- * the two parsers the unit tests and fuzzers reach directly.
+ * session.h - one SMTP session: configuration in, exit status out.
  */
 #ifndef SMTPD_SESSION_H
 #define SMTPD_SESSION_H
 
-#include <stddef.h>
 #include <stdint.h>
 
+#include "data.h"
 #include "lookup.h"
-#include "smtpd.h"
-
-/* What to do with a bare CR or LF inside DATA. */
-enum bare_lf {
-	BARE_LF_REJECT,	  /* read to the end, deliver nothing, 550 5.5.2 */
-	BARE_LF_NORMALIZE /* LF is a line end, a lone CR becomes a space */
-};
 
 /* Filled once by main; read-only afterwards. */
 struct config {
@@ -47,47 +39,5 @@ struct config {
 };
 
 int session_run(const struct config *cfg);
-
-/* Path parsing (RFC 5321 4.1.2), exported for tests and fuzzers. */
-enum path_flags {
-	PATH_NULL_OK = 1,	/* "<>" is allowed: a reverse-path */
-	PATH_POSTMASTER_OK = 2, /* "<Postmaster>" is allowed: a forward-path */
-};
-
-enum path_result {
-	PATH_OK,
-	PATH_SYNTAX,	      /* 501: not a path */
-	PATH_TOO_LONG,	      /* 501: over SMTP_PATH_MAX */
-	PATH_LOCAL_TOO_LONG,  /* 553: local part over SMTP_LOCAL_MAX */
-	PATH_DOMAIN_TOO_LONG, /* 553: domain over SMTP_DOMAIN_MAX */
-	PATH_DASH,	      /* 553: mailbox begins with '-' */
-	PATH_CONTROL,	      /* 553: a C1 control (U+0080-U+009F) */
-};
-
-struct path {
-	char addr[SMTP_PATH_MAX]; /* mailbox without route and brackets */
-	size_t len;		  /* 0 for the null path */
-	int utf8;		  /* it holds non-ASCII (RFC 6531) */
-};
-
-enum path_result session_parse_path(const char *s, size_t len, int flags,
-    struct path *p, size_t *used);
-
-/*
- * The DATA decoder: undoes dot-stuffing, turns CRLF into LF, finds the
- * end of data; exported for tests and fuzzers.
- */
-struct unstuff {
-	enum bare_lf policy;
-	int bol;	/* at the beginning of a line */
-	int bol_crlf;	/* ... and the line before ended in CRLF */
-	int bare;	/* a bare CR or LF was seen (policy reject) */
-	int done;	/* the final <CRLF>.<CRLF> was read */
-	uint64_t size;	/* RFC 1870 size so far */
-};
-
-void session_unstuff_init(struct unstuff *u, enum bare_lf policy);
-size_t session_unstuff(struct unstuff *u, const char *in, size_t len,
-    char *out, size_t *outlen);
 
 #endif

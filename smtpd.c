@@ -28,6 +28,7 @@
 #include <systemd/sd-daemon.h>
 #endif
 
+#include "conn.h"
 #include "log.h"
 #include "lookup.h"
 #include "reply.h"
@@ -138,7 +139,7 @@ static void
 refuse(const char *hostname, int status, const char *why, const char *what,
     const char *reason, const char *hint)
 {
-	struct out o;
+	static struct conn c; /* its 64 KiB of input: not for the stack */
 
 	/*
 	 * Under inetd stderr is the client: it gets only the 421, and the
@@ -155,9 +156,9 @@ refuse(const char *hostname, int status, const char *why, const char *what,
 		syslog(LOG_ERR, "%s%s%s%s%s", why, what ? ": " : "",
 		    what ? what : "", reason ? ": " : "", reason ? reason : "");
 	}
-	reply_init(&o, client_fd, 5);
-	reply(&o, R_SHUTDOWN, hostname);
-	(void)reply_flush(&o);
+	conn_init(&c, -1, client_fd, -1, 5, 5);
+	reply(&c, R_SHUTDOWN, hostname);
+	(void)conn_flush(&c);
 	exit(status);
 }
 

@@ -17,15 +17,31 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/statvfs.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "conn.h"
 #include "log.h"
 #include "store.h"
 
 extern char **environ;
+
+/*
+ * store_space - octets that can still be stored in tmpdir, or UINT64_MAX
+ * if that cannot be told.
+ */
+uint64_t
+store_space(const char *tmpdir)
+{
+	struct statvfs sv;
+
+	if (statvfs(tmpdir, &sv) < 0)
+		return UINT64_MAX;
+	return (uint64_t)sv.f_bavail * sv.f_frsize;
+}
 
 int
 store_open(struct store *st, const char *tmpdir)
@@ -389,15 +405,6 @@ open_pidfd(pid_t pid)
 #endif
 }
 
-static int64_t
-now_ms(void)
-{
-	struct timespec ts;
-
-	(void)clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /*
  * wait_job - read the command's stdout and stderr until it exits or its
  * time is up, then reap it; keep the first line of each.  Returns its
@@ -413,13 +420,13 @@ wait_job(pid_t pid, int out_fd, int err_fd, int timeout, char *out,
 	struct pollfd pfd[3];
 	size_t olen = 0, elen = 0;
 	int status = 0, pidfd = open_pidfd(pid), open_pipes = 2, reaped = 0;
-	int64_t deadline = now_ms() + (int64_t)timeout * 1000;
+	int64_t deadline = conn_now_ms() + (int64_t)timeout * 1000;
 
 	pfd[0] = (struct pollfd){ .fd = out_fd, .events = POLLIN };
 	pfd[1] = (struct pollfd){ .fd = err_fd, .events = POLLIN };
 	pfd[2] = (struct pollfd){ .fd = pidfd, .events = POLLIN };
 	for (;;) {
-		int64_t left = deadline - now_ms();
+		int64_t left = deadline - conn_now_ms();
 		int r;
 
 		/* XXX: without pidfd_open (Linux < 5.3) a command that

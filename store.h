@@ -37,6 +37,7 @@ struct store {
 	int error;	/* errno of the first failure, 0 if none */
 };
 
+uint64_t store_space(const char *tmpdir);
 int store_open(struct store *st, const char *tmpdir);
 void store_received(struct store *st, const struct envelope *env);
 void store_write(struct store *st, const char *p, size_t len);

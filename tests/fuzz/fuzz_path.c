@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: ISC */
 /*
  * fuzz_path.c - libFuzzer harness for the address parser,
- * session_parse_path(), under each combination of its flags.  The input
+ * path_parse(), under each combination of its flags.  The input
  * is what follows "MAIL FROM:" or "RCPT TO:", in a buffer of exactly its
  * size, so that a read past it is caught.
  *
@@ -12,12 +12,16 @@
  * and ST for a terminal) or (unless SMTPUTF8 is needed) 8-bit octet,
  * does not begin with '-', and is empty only for "<>" as a reverse-path.
  * A refused path leaves p empty.
+ *
+ * The same input, as a C string, goes to the ESMTP parameter parser,
+ * path_params(), with MAIL's parameters known and with none: an error
+ * names what was wrong, and nothing is known when none may be.
  */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "session.h"
+#include "path.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -29,7 +33,7 @@ check(const char *s, size_t len, int flags)
 	enum path_result r;
 
 	memset(&p, 'Z', sizeof(p));
-	r = session_parse_path(s, len, flags, &p, &used);
+	r = path_parse(s, len, flags, &p, &used);
 	if (r != PATH_OK) {
 		if (p.len != 0 || p.addr[0] != '\0' || p.utf8 != 0)
 			abort();
@@ -63,6 +67,35 @@ check(const char *s, size_t len, int flags)
 		abort();
 }
 
+static void
+check_params(const char *s, size_t len)
+{
+	char *buf = malloc(len + 1);
+	struct params pm;
+	int mail;
+
+	if (buf == NULL)
+		abort();
+	for (mail = 0; mail < 2; mail++) {
+		memcpy(buf, s, len);
+		buf[len] = '\0';
+		switch (path_params(buf, mail, &pm)) {
+		case PARAM_OK:
+			if (!mail && (pm.has_size || pm.smtputf8))
+				abort();
+			break;
+		case PARAM_UNKNOWN:
+		case PARAM_SYNTAX:
+			if (pm.bad == NULL || pm.bad[0] == '\0')
+				abort();
+			break;
+		default:
+			abort();
+		}
+	}
+	free(buf);
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -74,6 +107,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memcpy(s, data, size);
 	for (flags = 0; flags < 4; flags++)
 		check(s, size, flags);
+	check_params(s, size);
 	free(s);
 	return 0;
 }

@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: ISC */
 /*
  * fuzz_unstuff.c - libFuzzer harness for the DATA decoder,
- * session_unstuff(), under both --bare-lf policies.
+ * data_unstuff(), under both --bare-lf policies.
  *
  * The input is the stream after "354", given whole, one octet at a time
- * and split at pseudo-random points, each call as read_data() makes it:
+ * and split at pseudo-random points, each call as data_read() makes it:
  * the octets left unused before, then the new ones, in a buffer of
  * exactly that size, with an output buffer of exactly that size too
  * (decoding never grows), so a write past either is caught.  The three
@@ -20,7 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "session.h"
+#include "data.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -55,7 +55,7 @@ decode(enum bare_lf policy, const char *in, size_t len,
 	char *pending = xmalloc(0);
 	size_t plen = 0, at = 0;
 
-	session_unstuff_init(&u, policy);
+	data_init(&u, policy);
 	memset(res, 0, sizeof(*res));
 	res->out = xmalloc(len);
 	while (at < len && !u.done) {
@@ -70,7 +70,7 @@ decode(enum bare_lf policy, const char *in, size_t len,
 		memcpy(buf, pending, plen);
 		memcpy(buf + plen, in + at, n);
 		at += n;
-		used = session_unstuff(&u, buf, blen, out, &outlen);
+		used = data_unstuff(&u, buf, blen, out, &outlen);
 		if (used > blen || outlen > blen)
 			abort();
 		if (!u.done && blen - used > 2)

@@ -13,10 +13,12 @@ main(void)
 	SRunner *sr;
 	int failed;
 
-	sr = srunner_create(session_suite());
+	sr = srunner_create(path_suite());
+	srunner_add_suite(sr, data_suite());
 	srunner_add_suite(sr, reply_suite());
 	srunner_add_suite(sr, store_suite());
 	srunner_add_suite(sr, lookup_suite());
+	srunner_add_suite(sr, conn_suite());
 	srunner_add_suite(sr, log_suite());
 	srunner_add_suite(sr, cdb_suite());
 	/* The tests change the environment, signals and descriptors. */

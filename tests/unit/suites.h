@@ -8,10 +8,12 @@
 
 #include <check.h>
 
-Suite *session_suite(void);
+Suite *path_suite(void);
+Suite *data_suite(void);
 Suite *reply_suite(void);
 Suite *store_suite(void);
 Suite *lookup_suite(void);
+Suite *conn_suite(void);
 Suite *log_suite(void);
 Suite *cdb_suite(void);
 
