@@ -28,7 +28,12 @@ ifeq ($(shell $(PKG_CONFIG) --exists libsystemd && echo yes),yes)
 SYSTEMD_CFLAGS = -DHAVE_LIBSYSTEMD $(shell $(PKG_CONFIG) --cflags libsystemd)
 endif
 
-SMTPD_CFLAGS = -std=c11 -D_GNU_SOURCE -MMD -MP $(WARN) $(SYSTEMD_CFLAGS) $(SAN)
+# The TLS program, which smtpd execs for STARTTLS (--tls-program).
+TLS_PROGRAM ?= $(LIBEXECDIR)/smtpd-tls
+SMTPD_CFLAGS = -std=c11 -D_GNU_SOURCE -MMD -MP $(WARN) $(SYSTEMD_CFLAGS) $(SAN) \
+	-DSMTPD_TLS_PROGRAM='"$(TLS_PROGRAM)"'
+GNUTLS_CFLAGS = $(shell $(PKG_CONFIG) --cflags gnutls 2>/dev/null)
+GNUTLS_LIBS = $(shell $(PKG_CONFIG) --libs gnutls 2>/dev/null)
 ALL_CFLAGS = $(SMTPD_CFLAGS) $(CPPFLAGS) $(CFLAGS)
 ALL_LDFLAGS = $(SAN) $(LDFLAGS)
 
@@ -40,10 +45,16 @@ UNIT_OBJS = $(UNIT_SRCS:tests/unit/%.c=$(B)/unit/%.o)
 SANITIZE = -fsanitize=address,undefined -fno-omit-frame-pointer \
 	-fno-sanitize-recover=all
 
-all: $(BIN)
+all: $(BIN) $(TLS_BIN)
 
 $(BIN): $(B)/smtpd.o $(OBJS)
 	$(CC) $(ALL_LDFLAGS) -o $@ $(B)/smtpd.o $(OBJS) $(LDLIBS)
+
+# smtpd-tls alone links GnuTLS: smtpd never does.
+TLS_BIN ?= $(dir $(BIN))smtpd-tls
+$(TLS_BIN): smtpd-tls.c | $(B)
+	$(CC) $(ALL_CFLAGS) $(GNUTLS_CFLAGS) $(ALL_LDFLAGS) -o $@ smtpd-tls.c \
+		$(GNUTLS_LIBS) $(LDLIBS)
 
 $(B)/%.o: %.c | $(B)
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
@@ -65,7 +76,7 @@ check: deps
 	$(MAKE) check-plain
 	$(MAKE) B=build-san BIN=build-san/smtpd SAN="$(SANITIZE)" check-plain
 
-check-plain: $(BIN) $(B)/unit/run
+check-plain: $(BIN) $(TLS_BIN) $(B)/unit/run
 	$(B)/unit/run
 	tests/run-sessions $(BIN)
 	tests/sessions-timed $(BIN)
@@ -75,6 +86,8 @@ check-plain: $(BIN) $(B)/unit/run
 	tests/faults $(BIN)
 	tests/aliases-changed $(BIN)
 	tests/aliases-index $(BIN)
+	tests/tls-helper $(TLS_BIN)
+	tests/tls $(BIN) $(TLS_BIN)
 	tests/kill-random $(BIN)
 	tests/deliver-tty
 	tests/install $(BIN)
@@ -83,7 +96,8 @@ check-plain: $(BIN) $(B)/unit/run
 # Installs what the build and the tests need (Debian), if it is missing.
 deps:
 	@tests/install-deps pkg-config check libsystemd-dev python3 time \
-	    systemd tinycdb
+	    systemd tinycdb libgnutls28-dev openssl curl swaks \
+	    libnet-ssleay-perl ucspi-tcp
 
 # valgrind: the transcripts once more, each smtpd under memcheck; an
 # invalid access or a leak makes smtpd exit 1, which fails its test.
@@ -144,8 +158,9 @@ $(FZ):
 # checks of .clang-tidy over the program and the fuzzers; any finding
 # fails.  The unit tests are left to cppcheck: Check's macros defeat
 # clang-tidy's analyzer.
-LINT_SRCS = smtpd.c $(MODULES:%=%.c) $(wildcard tests/fuzz/*.c)
-LINT_DEFS = -D_GNU_SOURCE $(SYSTEMD_CFLAGS) -I. -Itests/fuzz
+LINT_SRCS = smtpd.c smtpd-tls.c $(MODULES:%=%.c) $(wildcard tests/fuzz/*.c)
+LINT_DEFS = -D_GNU_SOURCE $(SYSTEMD_CFLAGS) $(GNUTLS_CFLAGS) -I. -Itests/fuzz \
+	-DSMTPD_TLS_PROGRAM='"$(TLS_PROGRAM)"'
 
 lint: lint-deps
 	cppcheck --std=c11 --enable=warning,style,performance,portability \
@@ -187,10 +202,11 @@ bench:
 # The delivery commands the manual runs from LIBEXECDIR.
 LIBEXEC_PROGS = deliver-maildir deliver-lda deliver-tty
 
-install: $(BIN)
+install: $(BIN) $(TLS_BIN)
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man8 \
 		$(DESTDIR)$(LIBEXECDIR) $(DESTDIR)$(SYSTEMDUNITDIR)
 	install -m 755 $(BIN) $(DESTDIR)$(SBINDIR)/smtpd
+	install -m 755 $(TLS_BIN) $(DESTDIR)$(LIBEXECDIR)/smtpd-tls
 	install -m 755 $(LIBEXEC_PROGS:%=examples/%) $(DESTDIR)$(LIBEXECDIR)
 	install -m 644 man/smtpd.8 $(DESTDIR)$(MANDIR)/man8/smtpd.8
 	sed $(UNIT_SED) units/smtpd.socket \
@@ -202,12 +218,13 @@ install: $(BIN)
 
 uninstall:
 	rm -f $(DESTDIR)$(SBINDIR)/smtpd $(DESTDIR)$(MANDIR)/man8/smtpd.8 \
+		$(DESTDIR)$(LIBEXECDIR)/smtpd-tls \
 		$(LIBEXEC_PROGS:%=$(DESTDIR)$(LIBEXECDIR)/%) \
 		$(DESTDIR)$(SYSTEMDUNITDIR)/smtpd.socket \
 		$(DESTDIR)$(SYSTEMDUNITDIR)/smtpd@.service
 
 clean:
-	rm -rf build build-san build-fuzz smtpd
+	rm -rf build build-san build-fuzz smtpd smtpd-tls
 
 .PHONY: all check check-plain deps valgrind fuzz fuzz-deps lint lint-deps \
 	run bench install uninstall clean

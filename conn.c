@@ -9,11 +9,19 @@
  * Output is buffered and written only when the session is about to wait
  * for input, or ends, so a pipelined batch of commands (RFC 2920) is
  * answered in one write.  What a line or a reply means is left to
- * session.c and reply.c; TLS will sit here, under both.
+ * session.c and reply.c.  TLS sits here, under both: the TLS program
+ * (smtpd-tls) takes the client's connection, and from the handshake on
+ * every read and write goes to the plaintext end it gives back.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -46,6 +54,7 @@ conn_init(struct conn *c, int in_fd, int out_fd, int term_fd, int timeout,
 	c->session_end = conn_now_ms() + (int64_t)session_timeout * 1000;
 	c->failed = 0;
 	c->olen = c->r = c->w = 0;
+	c->tls_fd = -1;
 }
 
 /* ready - fd is readable within ms; poll(2) waits them out for fd -1. */
@@ -295,4 +304,175 @@ conn_write(struct conn *c, const char *p, size_t len)
 		(void)conn_flush(c); /* a failure is kept in c->failed */
 	memcpy(c->out + c->olen, p, len);
 	c->olen += len;
+}
+
+/*
+ * The TLS program.  Exec'd per session, it gets the client's connection
+ * as descriptor 0 and one end of a socketpair as descriptor 1; its
+ * service instead gets the connection over its UNIX socket (SCM_RIGHTS)
+ * and the connection made to it is the plaintext end.  Either says
+ * "ready" when the certificate and key are loaded, then, after the
+ * handshake, "tls VERSION CIPHER BITS" (or "fail REASON") before the
+ * client's plaintext.  It reads the key; smtpd never does.
+ */
+extern char **environ;
+
+/* spawn - the program on the connection; its plaintext end, or -1. */
+static int
+spawn(const struct conn *c, const struct conn_tls_cfg *t)
+{
+	char timeout[16], *argv[7];
+	posix_spawn_file_actions_t fa;
+	int sp[2], r;
+	pid_t pid;
+
+	(void)snprintf(timeout, sizeof(timeout), "%d", c->timeout);
+	argv[0] = (char *)(uintptr_t)t->program;
+	argv[1] = (char *)(uintptr_t)"--timeout";
+	argv[2] = timeout;
+	argv[3] = (char *)(uintptr_t)t->cert;
+	argv[4] = (char *)(uintptr_t)t->key;
+	argv[5] = NULL;
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp) < 0)
+		return -1;
+	if ((r = posix_spawn_file_actions_init(&fa)) == 0) {
+		if ((r = posix_spawn_file_actions_adddup2(&fa, c->in_fd, 0)) ==
+			0 &&
+		    (r = posix_spawn_file_actions_adddup2(&fa, sp[1], 1)) == 0)
+			r = posix_spawn(&pid, t->program, &fa, NULL, argv,
+			    environ);
+		(void)posix_spawn_file_actions_destroy(&fa);
+	}
+	(void)close(sp[1]);
+	if (r != 0) {
+		(void)close(sp[0]);
+		errno = r;
+		return -1;
+	}
+	return sp[0];
+}
+
+/* service - the connection handed to the service; its end, or -1. */
+static int
+service(const struct conn *c, const char *path)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	char octet = 'c', space[CMSG_SPACE(sizeof(int))] = { 0 };
+	struct iovec iov = { &octet, 1 };
+	struct msghdr m = { .msg_iov = &iov,
+		.msg_iovlen = 1,
+		.msg_control = space,
+		.msg_controllen = sizeof(space) };
+	struct cmsghdr *cm = CMSG_FIRSTHDR(&m);
+	int fd, e;
+
+	if (strlen(path) >= sizeof(sa.sun_path)) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	memcpy(sa.sun_path, path, strlen(path) + 1);
+	cm->cmsg_level = SOL_SOCKET;
+	cm->cmsg_type = SCM_RIGHTS;
+	cm->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(cm), &c->in_fd, sizeof(int));
+	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0)
+		return -1;
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0 &&
+	    sendmsg(fd, &m, MSG_NOSIGNAL) == 1)
+		return fd;
+	e = errno;
+	(void)close(fd);
+	errno = e;
+	return -1;
+}
+
+/*
+ * said - what the program says before the handshake, one line into buf
+ * within ms (nothing follows it until the client's hello): 0, or -1.
+ */
+static int
+said(int fd, char *buf, size_t size, int ms)
+{
+	int64_t end = conn_now_ms() + ms;
+	size_t n = 0;
+
+	while (n + 1 < size) {
+		int64_t left = end - conn_now_ms();
+		ssize_t r;
+
+		if (left <= 0 || !ready(fd, (int)left))
+			return -1;
+		if ((r = read(fd, buf + n, size - 1 - n)) < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			return -1;
+		n += (size_t)r;
+		if (buf[n - 1] == '\n') {
+			buf[n - 1] = '\0';
+			return 0;
+		}
+	}
+	return -1;
+}
+
+/*
+ * conn_tls_start - the TLS program started, with its key loaded, for
+ * STARTTLS (before the 220) or implicit TLS: 0; -1 with info->why (the
+ * client may go on in plaintext).
+ */
+int
+conn_tls_start(struct conn *c, const struct conn_tls_cfg *t,
+    struct conn_tls *info)
+{
+	char line[sizeof(info->why) + 5] = "";
+	int fd;
+
+	memset(info, 0, sizeof(*info));
+	fd = t->service != NULL ? service(c, t->service) : spawn(c, t);
+	if (fd < 0) {
+		(void)snprintf(info->why, sizeof(info->why), "%s: %s",
+		    t->service != NULL ? t->service : t->program,
+		    strerror(errno));
+		return -1;
+	}
+	if (said(fd, line, sizeof(line), c->timeout * 1000) < 0 ||
+	    strcmp(line, "ready") != 0) {
+		(void)snprintf(info->why, sizeof(info->why), "%s",
+		    strncmp(line, "fail ", 5) == 0 ? line + 5 : "no answer");
+		(void)close(fd);
+		return -1;
+	}
+	c->tls_fd = fd;
+	return 0;
+}
+
+/*
+ * conn_tls_handshake - once the 220 is out (or at once, for implicit
+ * TLS): the handshake's outcome.  0 with info, and the session goes on
+ * through the TLS program; -1 with info->why, and nothing more is ever
+ * read from the client or written to it.
+ */
+int
+conn_tls_handshake(struct conn *c, struct conn_tls *info)
+{
+	char *line, version[sizeof(info->version)], cipher[sizeof(info->cipher)];
+	size_t len;
+	unsigned bits;
+
+	if (conn_flush(c) < 0)
+		return -1;
+	c->in_fd = c->out_fd = c->tls_fd;
+	c->r = c->w = 0;
+	if (conn_line(c, &line, &len) != IN_LINE ||
+	    sscanf(line, "tls %15s %63s %u", version, cipher, &bits) != 3) {
+		(void)snprintf(info->why, sizeof(info->why), "%s",
+		    c->w > 0 && strncmp(c->in, "fail ", 5) == 0 ? c->in + 5 :
+								    "no answer");
+		c->failed = 1;
+		return -1;
+	}
+	(void)snprintf(info->version, sizeof(info->version), "%s", version);
+	(void)snprintf(info->cipher, sizeof(info->cipher), "%s", cipher);
+	info->bits = bits;
+	return 0;
 }

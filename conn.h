@@ -27,11 +27,27 @@ enum conn_input {
  */
 struct conn {
 	int in_fd, out_fd, term_fd, timeout;
+	int tls_fd;	     /* the TLS program's plaintext end, or -1 */
 	int64_t session_end; /* monotonic ms */
 	int failed;          /* a write failed: the client is gone */
 	size_t olen, r, w;   /* out[0, olen) to send, in[r, w) to use */
 	char out[OUTBUF_SIZE];
 	char in[INBUF_SIZE];
+};
+
+/* How to reach the TLS program: exec'd per session, or its service. */
+struct conn_tls_cfg {
+	const char *program; /* smtpd-tls */
+	const char *service; /* its --service socket, or NULL */
+	const char *cert, *key;
+};
+
+/* What the TLS program said: the session's TLS, or why there is none. */
+struct conn_tls {
+	char version[16]; /* "TLSv1.3" */
+	char cipher[64];  /* the suite's IANA name */
+	unsigned bits;
+	char why[128];
 };
 
 int64_t conn_now_ms(void);
@@ -45,6 +61,9 @@ int conn_terminating(const struct conn *c);
 void conn_pause(struct conn *c, int seconds);
 int conn_give_back(struct conn *c);
 void conn_write(struct conn *c, const char *p, size_t len);
+int conn_tls_start(struct conn *c, const struct conn_tls_cfg *t,
+    struct conn_tls *info);
+int conn_tls_handshake(struct conn *c, struct conn_tls *info);
 int conn_flush(struct conn *c);
 
 #endif

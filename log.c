@@ -67,6 +67,9 @@ static const struct {
 	{ "turn",            "47bb1faedb1c4e24a9946489898ab2d3" },
 	{ "turn_failed",     "e3166efe0d634c7ba4b603bdc6b458f6" },
 	{ "aliases_index_unused", "9ee06e6692b04cf5822e1e17635a9a94" },
+	{ "tls",             "94496db335484598b2a1ef73d14b9bdc" },
+	{ "tls_failed",      "17af48f825f54e91acd07d1a636dc4fb" },
+	{ "tls_unavailable", "4c4e7a70648c42fc9b42aa31f7295d9d" },
 };
 
 /* Journal field names that are not SMTP_ and the key in capitals. */

@@ -75,6 +75,12 @@ enum reply_id {
 	R_REFUSED_PROTOCOL,
 	R_REFUSED_PERM,
 	R_PARAM_UNKNOWN,
+	R_TLS_READY,
+	R_TLS_UNAVAILABLE,
+	R_TLS_ACTIVE,
+	R_TLS_NOT_NOW,
+	R_NEED_TLS,
+	R_TLS_PIPELINED,
 	/* In the table, not sent yet: see smtpd(8), REPLIES. */
 	R_STATUS,
 	R_PARAMS_NOT_NOW,

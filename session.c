@@ -63,6 +63,11 @@ struct session {
 	unsigned rcpt_tries;	/* RCPT commands, accepted or not */
 	struct paths rcpts;
 
+	/* TLS, once the handshake is done; or why STARTTLS is off. */
+	int tls_on, tls_broken;
+	struct conn_tls tls;
+	char tls_note[160];	/* the Received header's "(using ...)" */
+
 	struct conn conn; /* from here on not zeroed */
 	struct lookup_lines lines; /* VRFY and EXPN answers */
 };
@@ -90,6 +95,8 @@ static void cmd_help(struct session *, char *, size_t);
 static void cmd_vrfy(struct session *, char *, size_t);
 static void cmd_expn(struct session *, char *, size_t);
 static void cmd_turn(struct session *, char *, size_t);
+static void cmd_starttls(struct session *, char *, size_t);
+static const char *proto(const struct session *);
 
 /*
  * The grammar.  RFC 5321 4.1.4: NOOP, HELP, EXPN, VRFY and RSET are
@@ -113,6 +120,7 @@ static const struct command commands[] = {
 	{ "VRFY", ST_ANY,             ARG_REQ,  SYNC, EHLO, cmd_vrfy, "VRFY <user>", "verify a user name" },
 	{ "EXPN", ST_ANY,             ARG_REQ,  SYNC, EHLO, cmd_expn, "EXPN <list>", "expand a mailing list" },
 	{ "TURN", ST_ANY,             ARG_NONE, SYNC, EHLO, cmd_turn, "TURN", "swap roles (trusted clients, with --turn)" },
+	{ "STARTTLS", ST_ANY,         ARG_NONE, SYNC, EHLO, cmd_starttls, "STARTTLS", "encrypt the session (RFC 3207)" },
 };
 /* clang-format on */
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
@@ -303,6 +311,10 @@ cmd_mail(struct session *s, char *arg, size_t len)
 {
 	char *rest;
 
+	if (s->cfg->require_tls && !s->tls_on) {
+		say(s, R_NEED_TLS, NULL);
+		return;
+	}
 	if (path_arg(s, arg, len, "FROM:", PATH_NULL_OK, &s->sender,
 		&rest) < 0 ||
 	    params(s, rest, 1) < 0) {
@@ -435,7 +447,10 @@ cmd_data(struct session *s, char *arg, size_t len)
 		.rcpts = s->rcpts.buf,
 		.nrcpts = s->rcpts.n,
 		.mode = s->mode,
-		.proto = s->smtputf8 ? "UTF8SMTP" : s->esmtp ? "ESMTP" : "SMTP",
+		.proto = proto(s),
+		.tls = s->tls_on ? s->tls_note : NULL,
+		.tls_version = s->tls_on ? s->tls.version : NULL,
+		.tls_cipher = s->tls_on ? s->tls.cipher : NULL,
 		.helo = s->helo,
 		.hostname = s->cfg->hostname,
 		.peer_addr = s->cfg->peer_addr,
@@ -478,9 +493,9 @@ cmd_data(struct session *s, char *arg, size_t len)
 	}
 	log_event(LOG_INFO,
 	    "event=message from=<%s> rcpts=%zu size=%llu mode=%s helo=%s "
-	    "status=%d",
+	    "status=%d tls=%s",
 	    s->sender.addr, s->rcpts.n, (unsigned long long)u.size, s->mode,
-	    s->helo, reply_get(v.id)->code);
+	    s->helo, reply_get(v.id)->code, s->tls_on ? s->tls.version : "");
 	reply_as(&s->conn, v.id, v.status, v.text);
 	transaction_clear(s);
 	/* SIGTERM while the command ran: it was waited for and answered. */
@@ -530,7 +545,8 @@ cmd_helo(struct session *s, char *arg, size_t len)
 static int
 may_turn(const struct session *s)
 {
-	return s->cfg->turn != NULL && s->cfg->trusted;
+	/* Under TLS the connection is the TLS program's, not ours to give. */
+	return s->cfg->turn != NULL && s->cfg->trusted && !s->tls_on;
 }
 
 /* offered - c works here, in this configuration, for this client. */
@@ -543,6 +559,8 @@ offered(const struct session *s, const struct command *c)
 		return !s->cfg->no_expn;
 	if (c->handler == cmd_turn)
 		return may_turn(s);
+	if (c->handler == cmd_starttls)
+		return s->cfg->tls != NULL && !s->tls_on && !s->tls_broken;
 	return 1;
 }
 
@@ -601,10 +619,9 @@ find_command(const char *verb, size_t len)
 {
 	size_t i;
 
-	if (len != 4)
-		return NULL;
 	for (i = 0; i < NCOMMANDS; i++)
-		if (strncasecmp(commands[i].verb, verb, 4) == 0)
+		if (strlen(commands[i].verb) == len &&
+		    strncasecmp(commands[i].verb, verb, len) == 0)
 			return &commands[i];
 	return NULL;
 }
@@ -612,7 +629,7 @@ find_command(const char *verb, size_t len)
 static void
 cmd_help(struct session *s, char *arg, size_t len)
 {
-	char verbs[NCOMMANDS * 5 + 16], text[SMTP_REPLY_MAX];
+	char verbs[NCOMMANDS * 9 + 16], text[SMTP_REPLY_MAX];
 	const char *more[] = { verbs, "For more on a command: HELP <command>" };
 	const struct command *c;
 	size_t i, n;
@@ -621,9 +638,15 @@ cmd_help(struct session *s, char *arg, size_t len)
 		/* The list comes from the grammar table: it cannot drift. */
 		memcpy(verbs, "Commands:", n = 9);
 		for (i = 0; i < NCOMMANDS; i++) {
+			size_t vlen = strlen(commands[i].verb);
+
+			/* STARTTLS only where EHLO offers it. */
+			if (commands[i].handler == cmd_starttls &&
+			    !offered(s, &commands[i]))
+				continue;
 			verbs[n++] = ' ';
-			memcpy(verbs + n, commands[i].verb, 4);
-			n += 4;
+			memcpy(verbs + n, commands[i].verb, vlen);
+			n += vlen;
 		}
 		/* more[0] reads it: cppcheck does not see through the array. */
 		/* cppcheck-suppress unreadVariable */
@@ -734,6 +757,75 @@ cmd_turn(struct session *s, char *arg, size_t len)
 	closing(s, R_TURN_FAILED);
 }
 
+/*
+ * tls_begin - the handshake, once the TLS program is ready (and the 220
+ * is out, for STARTTLS).  After it the session forgets what the client
+ * said (RFC 3207 4.2): the greeting, the ESMTP state, a transaction.  A
+ * handshake that fails ends the session with no more said: the client
+ * is in TLS, and nothing is read in plaintext again.
+ */
+static void
+tls_begin(struct session *s)
+{
+	if (conn_tls_handshake(&s->conn, &s->tls) < 0) {
+		log_event(LOG_NOTICE, "event=tls_failed error=%s", s->tls.why);
+		s->done = 1;
+		return;
+	}
+	s->tls_on = 1;
+	(void)reply_fmt(s->tls_note, sizeof(s->tls_note),
+	    "(using %s with cipher %s (%u/%u bits))", s->tls.version,
+	    s->tls.cipher, s->tls.bits, s->tls.bits);
+	log_event(LOG_INFO, "event=tls version=%s cipher=%s bits=%u",
+	    s->tls.version, s->tls.cipher, s->tls.bits);
+	s->helo[0] = '\0';
+	s->esmtp = 0;
+	session_enter(s, ST_START);
+	transaction_clear(s);
+}
+
+/*
+ * cmd_starttls - RFC 3207.  What the client sent after STARTTLS before
+ * our 220 is never executed (the command injection of CVE-2011-0411):
+ * the session ends, in plaintext.
+ */
+static void
+cmd_starttls(struct session *s, char *arg, size_t len)
+{
+	(void)arg;
+	(void)len;
+	if (s->tls_on) {
+		say(s, R_TLS_ACTIVE, NULL);
+		return;
+	}
+	if (s->tls_broken) {
+		say(s, R_TLS_UNAVAILABLE, NULL);
+		return;
+	}
+	if (!offered(s, s->cmd)) {
+		say(s, R_NOT_AVAILABLE, "STARTTLS");
+		return;
+	}
+	if (s->state & (ST_MAIL | ST_RCPT)) {
+		say(s, R_TLS_NOT_NOW, NULL);
+		return;
+	}
+	if (conn_waiting(&s->conn)) {
+		closing(s, R_TLS_PIPELINED);
+		log_event(LOG_NOTICE, "event=out_of_sync verb=STARTTLS");
+		return;
+	}
+	if (conn_tls_start(&s->conn, s->cfg->tls, &s->tls) < 0) {
+		log_event(LOG_WARNING, "event=tls_unavailable error=%s",
+		    s->tls.why);
+		s->tls_broken = 1; /* not offered again this session */
+		say(s, R_TLS_UNAVAILABLE, NULL);
+		return;
+	}
+	reply(&s->conn, R_TLS_READY, NULL);
+	tls_begin(s);
+}
+
 /* wrong_state - the 503 (or 554) for a command not allowed now. */
 static void
 wrong_state(struct session *s, const struct command *c)
@@ -820,8 +912,19 @@ dispatch(struct session *s, char *line, size_t len)
 	c->handler(s, arg, len);
 }
 
+/* proto - the Received header's protocol (RFC 3848, RFC 6531 4.3). */
+static const char *
+proto(const struct session *s)
+{
+	if (s->smtputf8)
+		return s->tls_on ? "UTF8SMTPS" : "UTF8SMTP";
+	if (s->esmtp)
+		return s->tls_on ? "ESMTPS" : "ESMTP";
+	return s->tls_on ? "SMTPS" : "SMTP";
+}
+
 int
-session_run(const struct config *cfg)
+session_run(const struct config *cfg, struct session_report *rep)
 {
 	struct session *s;
 	int status;
@@ -838,8 +941,20 @@ session_run(const struct config *cfg)
 	s->state = ST_START;
 	conn_init(&s->conn, cfg->in_fd, cfg->out_fd, cfg->term_fd, cfg->timeout,
 	    cfg->session_timeout);
+	/* Implicit TLS (RFC 8314 3): the handshake, then the greeting. */
+	if (cfg->tls_implicit) {
+		if (conn_tls_start(&s->conn, cfg->tls, &s->tls) < 0) {
+			log_event(LOG_ERR, "event=tls_unavailable error=%s",
+			    s->tls.why);
+			s->done = 1; /* no plaintext to say it in */
+		} else {
+			tls_begin(s);
+		}
+	}
 	/* A client that talks before the greeting is not waiting for us. */
-	if (early_input(s)) {
+	if (s->done) {
+		/* implicit TLS failed: nothing to say */
+	} else if (early_input(s)) {
 		closing(s, R_OUT_OF_SYNC);
 		log_event(LOG_NOTICE, "event=out_of_sync verb=greeting");
 	} else {
@@ -870,6 +985,10 @@ session_run(const struct config *cfg)
 		}
 	}
 	(void)conn_flush(&s->conn);
+	if (rep != NULL)
+		(void)reply_fmt(rep->tls, sizeof(rep->tls), "%s%s%s",
+		    s->tls_on ? s->tls.version : "", s->tls_on ? " " : "",
+		    s->tls_on ? s->tls.cipher : "");
 	status = s->exit_status;
 	free(s->rcpts.buf);
 	free(s);

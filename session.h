@@ -7,6 +7,7 @@
 
 #include <stdint.h>
 
+#include "conn.h"
 #include "data.h"
 #include "lookup.h"
 
@@ -36,8 +37,16 @@ struct config {
 	int in_fd;		/* the connection */
 	int out_fd;
 	int term_fd;		/* readable when SIGTERM arrived, or -1 */
+	const struct conn_tls_cfg *tls; /* the TLS program, or NULL */
+	int tls_implicit;	/* the handshake first (RFC 8314 3) */
+	int require_tls;	/* no mail before STARTTLS */
 };
 
-int session_run(const struct config *cfg);
+/* What main logs of a session when it has ended. */
+struct session_report {
+	char tls[96];		/* "TLSv1.3 TLS_AES_256_GCM_SHA384", or "" */
+};
+
+int session_run(const struct config *cfg, struct session_report *rep);
 
 #endif

@@ -8,13 +8,16 @@
  *
  * Descriptor 0 is the client's connection (a socket), descriptor 1 the
  * plaintext end that smtpd reads and writes (a socketpair).  smtpd-tls
- * loads the certificate (a chain in CERT is sent whole) and the key,
- * runs the server handshake on descriptor 0 within the timeout (default
- * 300 s), and writes one status line to descriptor 1:
+ * loads the certificate (a chain in CERT is sent whole) and the key and
+ * says so on descriptor 1 ("ready", so that smtpd answers STARTTLS with
+ * 220 only when the handshake can happen), runs the server handshake on
+ * descriptor 0 within the timeout (default 300 s), and writes one status
+ * line to descriptor 1:
  *
  *	tls TLSv1.3 TLS_AES_256_GCM_SHA384 256
  *	fail REASON
  *
+ * ("fail" instead of "ready" when the pair cannot be loaded)
  * (protocol as Postfix names it, cipher suite by its IANA name, which
  * OpenSSL uses for TLS 1.3 but not for 1.2, and key bits); after "tls" it carries the session
  * both ways until either side ends it, then closes the TLS session
@@ -160,6 +163,8 @@ session(gnutls_certificate_credentials_t cred, long timeout)
 	    gnutls_priority_set_direct(s, PRIORITY, NULL) < 0 ||
 	    gnutls_credentials_set(s, GNUTLS_CRD_CERTIFICATE, cred) < 0)
 		return fail("cannot set up the TLS session");
+	if (plain_all("ready\n", 6) < 0)
+		return 1;
 	gnutls_transport_set_int2(s, CLIENT, CLIENT);
 	gnutls_handshake_set_timeout(s, (unsigned)timeout * 1000);
 	do

@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <limits.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <signal.h>
@@ -44,6 +45,12 @@ enum {
 	OPT_NO_EXPN,
 	OPT_TURN,
 	OPT_NEWALIASES,
+	OPT_TLS_CERT,
+	OPT_TLS_KEY,
+	OPT_TLS_IMPLICIT,
+	OPT_REQUIRE_TLS,
+	OPT_TLS_SERVICE,
+	OPT_TLS_PROGRAM,
 };
 
 static const struct option options[] = {
@@ -65,6 +72,12 @@ static const struct option options[] = {
 	{ "no-expn", no_argument, NULL, OPT_NO_EXPN },
 	{ "turn", required_argument, NULL, OPT_TURN },
 	{ "newaliases", no_argument, NULL, OPT_NEWALIASES },
+	{ "tls-cert", required_argument, NULL, OPT_TLS_CERT },
+	{ "tls-key", required_argument, NULL, OPT_TLS_KEY },
+	{ "tls-implicit", no_argument, NULL, OPT_TLS_IMPLICIT },
+	{ "require-tls", no_argument, NULL, OPT_REQUIRE_TLS },
+	{ "tls-service", required_argument, NULL, OPT_TLS_SERVICE },
+	{ "tls-program", required_argument, NULL, OPT_TLS_PROGRAM },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
 	{ NULL, 0, NULL, 0 },
@@ -77,6 +90,9 @@ static const char usage[] =
     "[-a file] [-d domain]\n"
     "             [-R cidr] [--any-recipient] [--no-vrfy] [--no-expn] "
     "[--turn program]\n"
+    "             [--tls-cert file --tls-key file] [--tls-implicit] "
+    "[--require-tls]\n"
+    "             [--tls-service socket] [--tls-program file]\n"
     "             [--] [command [argument ...]]\n";
 
 static const char help[] =
@@ -208,6 +224,59 @@ build_index(const char *path)
 	    fflush(stdout) == EOF)
 		return EXIT_INTERNAL;
 	return EXIT_OK;
+}
+
+/*
+ * tls_config - the TLS program's configuration, or NULL for none.  The
+ * pair is --tls-cert and --tls-key, else systemd's credentials tls.crt
+ * and tls.key (LoadCredential=); or, with --tls-service, the service's.
+ * smtpd only looks that the files are there (it never reads the key):
+ * without them STARTTLS is not offered, which is logged; with
+ * --tls-implicit or --require-tls they are needed, and their absence is
+ * a start-up error.
+ */
+static const struct conn_tls_cfg *
+tls_config(const struct config *cfg, struct conn_tls_cfg *t, char (*cred)[PATH_MAX],
+    size_t size)
+{
+	const char *dir = getenv("CREDENTIALS_DIRECTORY");
+	const int needed = cfg->tls_implicit || cfg->require_tls;
+	struct stat st;
+	const char *missing = NULL;
+
+	if (t->service != NULL)
+		return t;
+	if (t->cert == NULL && t->key == NULL && dir != NULL && dir[0] != '\0') {
+		(void)snprintf(cred[0], size, "%s/tls.crt", dir);
+		(void)snprintf(cred[1], size, "%s/tls.key", dir);
+		if (stat(cred[0], &st) == 0 && stat(cred[1], &st) == 0) {
+			t->cert = cred[0];
+			t->key = cred[1];
+		}
+	}
+	if (t->cert == NULL && t->key == NULL) {
+		if (needed)
+			fail(cfg->hostname, EXIT_USAGE,
+			    "--tls-implicit and --require-tls need",
+			    "--tls-cert and --tls-key");
+		return NULL;
+	}
+	if (t->cert == NULL || t->key == NULL)
+		fail(cfg->hostname, EXIT_USAGE, "give both of",
+		    "--tls-cert and --tls-key");
+	if (stat(t->cert, &st) < 0 || !S_ISREG(st.st_mode))
+		missing = t->cert;
+	else if (stat(t->key, &st) < 0 || !S_ISREG(st.st_mode))
+		missing = t->key;
+	else if (access(t->program, X_OK) < 0)
+		missing = t->program;
+	if (missing == NULL)
+		return t;
+	if (needed)
+		fail_file(cfg->hostname, "cannot use for TLS", missing, errno);
+	log_event(LOG_WARNING, "event=tls_unavailable file=%s error=%s",
+	    missing, strerror(errno != 0 ? errno : EINVAL));
+	return NULL;
 }
 
 /* number - a decimal option value within [min, max]; -1 if it is not. */
@@ -533,6 +602,9 @@ main(int argc, char **argv)
 	};
 	const char *bad = NULL, *why = NULL, *sync = "auto", *port = NULL;
 	const char *passwd = NULL, *aliases = NULL;
+	struct conn_tls_cfg tls = { .program = SMTPD_TLS_PROGRAM };
+	struct session_report rep = { "" };
+	char cred[2][PATH_MAX];
 	struct lookup *lk = lookup_new();
 	struct lookup_net *nets = calloc((size_t)argc, sizeof(*nets));
 	size_t nnets = 0, ndomains = 0;
@@ -653,6 +725,24 @@ main(int argc, char **argv)
 		case OPT_NEWALIASES:
 			newaliases = 1;
 			break;
+		case OPT_TLS_CERT:
+			tls.cert = optarg;
+			break;
+		case OPT_TLS_KEY:
+			tls.key = optarg;
+			break;
+		case OPT_TLS_IMPLICIT:
+			cfg.tls_implicit = 1;
+			break;
+		case OPT_REQUIRE_TLS:
+			cfg.require_tls = 1;
+			break;
+		case OPT_TLS_SERVICE:
+			tls.service = optarg;
+			break;
+		case OPT_TLS_PROGRAM:
+			tls.program = optarg;
+			break;
 		case 'h':
 		case 'V':
 			lookup_free(lk);
@@ -703,13 +793,15 @@ main(int argc, char **argv)
 	cfg.lookup = lk;
 	log_start(cfg.in_fd);
 	load(lk, cfg.hostname, passwd, aliases);
+	cfg.tls = tls_config(&cfg, &tls, cred, sizeof(cred[0]));
 	log_event(LOG_INFO,
 	    "event=session_start peer=%s peer_port=%s peer_host=%s local=%s",
 	    cfg.peer_addr ? cfg.peer_addr : "unknown", port ? port : "",
 	    cfg.peer_host ? cfg.peer_host : "",
 	    cfg.local_addr ? cfg.local_addr : "");
-	status = session_run(&cfg);
-	log_event(LOG_INFO, "event=session_end status=%d", status);
+	status = session_run(&cfg, &rep);
+	log_event(LOG_INFO, "event=session_end status=%d tls=%s", status,
+	    rep.tls);
 	lookup_free(lk);
 	free(nets);
 	free(cfg.turn);

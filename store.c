@@ -96,7 +96,7 @@ void
 store_received(struct store *st, const struct envelope *env)
 {
 	/* Room for the longest HELO, host, hostname and path: never cut. */
-	char hdr[2048], tcp[400], addr[64], host[256], date[64];
+	char hdr[2048], tcp[600], addr[64], host[256], date[64];
 	struct tm tm;
 	time_t now = time(NULL);
 
@@ -120,6 +120,12 @@ store_received(struct store *st, const struct envelope *env)
 	    strftime(date, sizeof(date), "%a, %d %b %Y %H:%M:%S +0000", &tm) ==
 		0)
 		date[0] = '\0';
+	/* Under TLS, its protocol and cipher as Postfix writes them. */
+	if (env->tls != NULL) {
+		size_t n = strlen(tcp);
+
+		(void)reply_fmt(tcp + n, sizeof(tcp) - n, "\n\t%s", env->tls);
+	}
 	if (env->nrcpts == 1)
 		/* <Postmaster> has no domain, a Path in a header needs one. */
 		(void)reply_fmt(hdr, sizeof(hdr),
@@ -196,6 +202,8 @@ static const char *const our_vars[] = {
 	"SMTP_HELO=",
 	"SMTP_MODE=",
 	"SMTP_REMOTE_ADDR=",
+	"SMTP_TLS_VERSION=",
+	"SMTP_TLS_CIPHER=",
 };
 #define NOUR_VARS (sizeof(our_vars) / sizeof(our_vars[0]))
 
@@ -283,6 +291,12 @@ job_make(struct job *j, const struct envelope *env, char *const *command)
 	if (env->peer_addr != NULL)
 		j->envp[j->envfirst + j->nenv++] =
 		    env_var("SMTP_REMOTE_ADDR", env->peer_addr);
+	if (env->tls_version != NULL) {
+		j->envp[j->envfirst + j->nenv++] =
+		    env_var("SMTP_TLS_VERSION", env->tls_version);
+		j->envp[j->envfirst + j->nenv++] =
+		    env_var("SMTP_TLS_CIPHER", env->tls_cipher);
+	}
 	free(list);
 	for (i = 0; i < j->nenv; i++)
 		if (j->envp[j->envfirst + i] == NULL)

@@ -22,6 +22,8 @@ struct envelope {
 	const char *hostname;
 	const char *peer_addr;	/* NULL if unknown */
 	const char *peer_host;	/* NULL if unknown */
+	const char *tls;	/* "(using ...)" for Received, NULL without */
+	const char *tls_version, *tls_cipher; /* NULL without TLS */
 };
 
 /* What came of a delivery: the reply, in the command's words if it gave

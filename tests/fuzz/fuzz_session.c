@@ -145,7 +145,7 @@ play(const uint8_t *data, size_t size, enum bare_lf policy)
 	cfg.out_fd = memfd_create("replies", MFD_CLOEXEC);
 	if (cfg.out_fd < 0)
 		abort();
-	(void)session_run(&cfg);
+	(void)session_run(&cfg, NULL);
 	if (stub_open_stores() != 0)
 		abort(); /* a message was neither delivered nor dropped */
 	check_replies(cfg.out_fd);
