@@ -16,7 +16,7 @@
 #include "cdb.h"
 
 #define TABLES	   256
-#define TOC_SIZE   (TABLES * 8)
+#define TOC_SIZE   ((size_t)TABLES * 8)
 #define HASH_START 5381u
 
 static uint32_t
@@ -138,9 +138,9 @@ cdb_write(FILE *out, const struct cdb_record *recs, size_t n)
 	return fflush(out) == 0 && !ferror(out) ? 0 : -1;
 }
 
-/* at - len octets at pos of db into buf: 0, or -1 (EPROTO past its end). */
+/* read_at - len octets at pos of db into buf: 0, or -1 (EPROTO past its end). */
 static int
-at(const struct cdb *db, uint64_t pos, void *buf, size_t len)
+read_at(const struct cdb *db, uint64_t pos, void *buf, size_t len)
 {
 	size_t got = 0;
 
@@ -169,7 +169,7 @@ cdb_check(const struct cdb *db)
 	unsigned char toc[TOC_SIZE];
 	size_t t;
 
-	if (at(db, 0, toc, sizeof(toc)) < 0)
+	if (read_at(db, 0, toc, sizeof(toc)) < 0)
 		return -1;
 	for (t = 0; t < TABLES; t++) {
 		uint64_t pos = get32(toc + t * 8), len = get32(toc + t * 8 + 4);
@@ -194,7 +194,7 @@ same_key(const struct cdb *db, uint32_t pos, const char *key, size_t klen,
 	char buf[256];
 	size_t done = 0;
 
-	if (at(db, pos, head, sizeof(head)) < 0)
+	if (read_at(db, pos, head, sizeof(head)) < 0)
 		return -1;
 	if (get32(head) != klen)
 		return 0;
@@ -202,7 +202,7 @@ same_key(const struct cdb *db, uint32_t pos, const char *key, size_t klen,
 	while (done < klen) {
 		size_t n = klen - done < sizeof(buf) ? klen - done : sizeof(buf);
 
-		if (at(db, (uint64_t)pos + 8 + done, buf, n) < 0)
+		if (read_at(db, (uint64_t)pos + 8 + done, buf, n) < 0)
 			return -1;
 		if (memcmp(buf, key + done, n) != 0)
 			return 0;
@@ -218,7 +218,7 @@ cdb_find(const struct cdb *db, const char *key, size_t klen, char **value,
 	uint32_t h = cdb_hash(key, klen), tpos, len, k, tried, dlen = 0;
 	unsigned char buf[8];
 
-	if (at(db, (h % TABLES) * 8, buf, sizeof(buf)) < 0)
+	if (read_at(db, (uint64_t)(h % TABLES) * 8, buf, sizeof(buf)) < 0)
 		return -1;
 	tpos = get32(buf);
 	len = get32(buf + 4);
@@ -227,7 +227,7 @@ cdb_find(const struct cdb *db, const char *key, size_t klen, char **value,
 		uint32_t pos;
 		int r;
 
-		if (at(db, (uint64_t)tpos + (uint64_t)k * 8, buf, sizeof(buf)) < 0)
+		if (read_at(db, (uint64_t)tpos + (uint64_t)k * 8, buf, sizeof(buf)) < 0)
 			return -1;
 		if ((pos = get32(buf + 4)) == 0)
 			return 0;
@@ -243,7 +243,7 @@ cdb_find(const struct cdb *db, const char *key, size_t klen, char **value,
 		}
 		if ((*value = malloc((size_t)dlen + 1)) == NULL)
 			return -1;
-		if (at(db, (uint64_t)pos + 8 + klen, *value, dlen) < 0) {
+		if (read_at(db, (uint64_t)pos + 8 + klen, *value, dlen) < 0) {
 			free(*value);
 			*value = NULL;
 			return -1;

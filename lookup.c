@@ -563,6 +563,7 @@ find_alias(const struct lookup *lk, const char *name, struct found *f)
 	int r;
 
 	f->owned = NULL;
+	f->a = (struct alias){ 0 };
 	if (!lk->have_index) {
 		if ((a = find_hashed(lk, name, hash_name(name))) == NULL)
 			return 0;
@@ -1012,11 +1013,11 @@ write_index(const struct lookup *lk, const struct stat *st, FILE *out)
 static int
 sync_dir(const char *path)
 {
-	char copy[PATH_MAX];
+	char dir[PATH_MAX];
 	int fd, r;
 
-	(void)snprintf(copy, sizeof(copy), "%s", path);
-	if ((fd = open(dirname(copy), O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+	(void)snprintf(dir, sizeof(dir), "%s", path);
+	if ((fd = open(dirname(dir), O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
 		return -1;
 	r = fsync(fd);
 	(void)close(fd);
@@ -1729,7 +1730,7 @@ int
 lookup_recipient(const struct lookup *lk, const char *local, char *forward,
     size_t size)
 {
-	char name[SMTP_LOCAL_MAX + 1];
+	char name[SMTP_LOCAL_MAX + 1] = "";
 	struct found f;
 	struct expansion ex;
 	struct who w;
@@ -1784,7 +1785,7 @@ at_terminal(const char *user)
 int
 lookup_at_terminal(const struct lookup *lk, const char *local)
 {
-	char name[SMTP_LOCAL_MAX + 1];
+	char name[SMTP_LOCAL_MAX + 1] = "";
 	struct found f;
 	struct expansion ex;
 	struct who w;
@@ -1932,7 +1933,7 @@ int
 lookup_expn(const struct lookup *lk, const char *query,
     struct lookup_lines *out)
 {
-	char name[SMTP_LOCAL_MAX + 1];
+	char name[SMTP_LOCAL_MAX + 1] = "";
 	struct found f;
 	struct expansion ex;
 	size_t len = strlen(query);
