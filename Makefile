@@ -32,7 +32,7 @@ SMTPD_CFLAGS = -std=c11 -D_GNU_SOURCE -MMD -MP $(WARN) $(SYSTEMD_CFLAGS) $(SAN)
 ALL_CFLAGS = $(SMTPD_CFLAGS) $(CPPFLAGS) $(CFLAGS)
 ALL_LDFLAGS = $(SAN) $(LDFLAGS)
 
-MODULES = session reply store lookup cdb log
+MODULES = session reply store lookup aliases users access file cdb log
 OBJS = $(MODULES:%=$(B)/%.o)
 UNIT_SRCS = $(wildcard tests/unit/*.c)
 UNIT_OBJS = $(UNIT_SRCS:tests/unit/%.c=$(B)/unit/%.o)
@@ -120,7 +120,8 @@ fuzz: fuzz-deps $(FUZZERS:%=$(FZ)/fuzz-%)
 fuzz-deps:
 	@tests/install-deps clang libclang-rt-14-dev
 
-FUZZ_LIB = $(FZ)/session.o $(FZ)/reply.o $(FZ)/lookup.o $(FZ)/cdb.o \
+FUZZ_LIB = $(FZ)/session.o $(FZ)/reply.o $(FZ)/lookup.o $(FZ)/aliases.o \
+    $(FZ)/users.o $(FZ)/access.o $(FZ)/file.o $(FZ)/cdb.o \
     $(FZ)/log.o $(FZ)/store_stub.o
 $(FZ)/fuzz-session: $(FZ)/fuzz_session.o $(FUZZ_LIB)
 $(FZ)/fuzz-path: $(FZ)/fuzz_path.o $(FUZZ_LIB)

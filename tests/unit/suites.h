@@ -12,6 +12,9 @@ Suite *session_suite(void);
 Suite *reply_suite(void);
 Suite *store_suite(void);
 Suite *lookup_suite(void);
+Suite *aliases_suite(void);
+Suite *users_suite(void);
+Suite *access_suite(void);
 Suite *log_suite(void);
 Suite *cdb_suite(void);
 
