@@ -143,13 +143,8 @@ access_add_net(struct access *ac, const char *cidr)
 	memcpy(buf, cidr, n);
 	buf[n] = '\0';
 	memset(net, 0, sizeof(*net));
-	if (strchr(buf, ':') != NULL)
-		net->family = inet_pton(AF_INET6, buf, net->addr) == 1 ?
-		    AF_INET6 : 0;
-	else
-		net->family = inet_pton(AF_INET, buf, net->addr) == 1 ?
-		    AF_INET : 0;
-	if (net->family == 0)
+	net->family = strchr(buf, ':') != NULL ? AF_INET6 : AF_INET;
+	if (inet_pton(net->family, buf, net->addr) != 1)
 		return -1;
 	max = net->family == AF_INET ? 32 : 128;
 	net->bits = max;

@@ -102,11 +102,11 @@ int
 cdb_write(FILE *out, const struct cdb_record *recs, size_t n)
 {
 	unsigned char toc[TOC_SIZE] = { 0 }, buf[8];
-	struct slot *at = calloc(n + 1, sizeof(*at));
+	struct slot *slots = calloc(n + 1, sizeof(*slots));
 	uint64_t pos = TOC_SIZE;
 	size_t i;
 
-	if (at == NULL)
+	if (slots == NULL)
 		return -1;
 	(void)fwrite(toc, 1, sizeof(toc), out);
 	for (i = 0; i < n; i++) {
@@ -114,12 +114,12 @@ cdb_write(FILE *out, const struct cdb_record *recs, size_t n)
 
 		if (r->klen > UINT32_MAX || r->vlen > UINT32_MAX ||
 		    pos + 8 + r->klen + r->vlen > UINT32_MAX) {
-			free(at);
+			free(slots);
 			errno = EFBIG;
 			return -1;
 		}
-		at[i].hash = cdb_hash(r->key, r->klen);
-		at[i].pos = (uint32_t)pos;
+		slots[i].hash = cdb_hash(r->key, r->klen);
+		slots[i].pos = (uint32_t)pos;
 		put32(buf, (uint32_t)r->klen);
 		put32(buf + 4, (uint32_t)r->vlen);
 		(void)fwrite(buf, 1, sizeof(buf), out);
@@ -127,11 +127,11 @@ cdb_write(FILE *out, const struct cdb_record *recs, size_t n)
 		(void)fwrite(r->value, 1, r->vlen, out);
 		pos += 8 + r->klen + r->vlen;
 	}
-	if (write_tables(out, at, n, pos, toc) < 0) {
-		free(at);
+	if (write_tables(out, slots, n, pos, toc) < 0) {
+		free(slots);
 		return -1;
 	}
-	free(at);
+	free(slots);
 	if (fseek(out, 0, SEEK_SET) < 0)
 		return -1;
 	(void)fwrite(toc, 1, sizeof(toc), out);

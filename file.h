@@ -12,7 +12,6 @@
 int file_open(const char *path, struct stat *st);
 char *file_read_all(int fd, const struct stat *st, size_t *len);
 char *file_slurp(const char *path, size_t *len);
-/* file_error - what a failed load's errno means, for a person. */
 const char *file_error(int err);
 const char *file_next_line(const char **p, const char *end, size_t *len);
 /* file_malformed - log that line of file is skipped, and why. */

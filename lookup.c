@@ -441,9 +441,7 @@ local_name(const struct lookup *lk, const char *q, char *name)
 		q++;
 		len -= 2;
 	}
-	at = last_at(q, len);
-
-	if (at != NULL) {
+	if ((at = last_at(q, len)) != NULL) {
 		char dom[SMTP_DOMAIN_MAX + 1];
 		size_t dlen = len - (size_t)(at - q) - 1;
 

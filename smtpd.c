@@ -138,7 +138,7 @@ static int client_fd = STDOUT_FILENO;
  * (each part only if given) on stderr, tell the client 421 so that it
  * retries, and exit with status.  Does not return.
  */
-static void
+static _Noreturn void
 refuse(const char *hostname, int status, const char *why, const char *what,
     const char *reason, const char *hint)
 {
@@ -169,7 +169,7 @@ refuse(const char *hostname, int status, const char *why, const char *what,
  * fail - refuse for why and what; a usage error (EXIT_USAGE) points to
  * --help.
  */
-static void
+static _Noreturn void
 fail(const char *hostname, int status, const char *why, const char *what)
 {
 	refuse(hostname, status, why, what, NULL,
