@@ -16,7 +16,7 @@
 #include "cdb.h"
 
 #define TABLES	   256
-#define TOC_SIZE   (TABLES * 8)
+#define TOC_SIZE   ((size_t)TABLES * 8)
 #define HASH_START 5381u
 
 static uint32_t
@@ -218,7 +218,7 @@ cdb_find(const struct cdb *db, const char *key, size_t klen, char **value,
 	uint32_t h = cdb_hash(key, klen), tpos, len, k, tried, dlen = 0;
 	unsigned char buf[8];
 
-	if (at(db, (h % TABLES) * 8, buf, sizeof(buf)) < 0)
+	if (at(db, (uint64_t)(h % TABLES) * 8, buf, sizeof(buf)) < 0)
 		return -1;
 	tpos = get32(buf);
 	len = get32(buf + 4);

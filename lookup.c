@@ -506,7 +506,7 @@ lookup_at_terminal(const struct lookup *lk, const char *local)
 		if (r == 1)
 			r = expand(lk, &f.a, &ex, NULL, 1);
 		free(f.owned);
-		return r < 0 ? -1 : ex.terminals > 0;
+		return r != 0 ? -1 : ex.terminals > 0;
 	}
 	if ((r = users_find(lk->users, name, &w)) != 1)
 		return r;
