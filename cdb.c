@@ -102,11 +102,11 @@ int
 cdb_write(FILE *out, const struct cdb_record *recs, size_t n)
 {
 	unsigned char toc[TOC_SIZE] = { 0 }, buf[8];
-	struct slot *at = calloc(n + 1, sizeof(*at));
+	struct slot *slots = calloc(n + 1, sizeof(*slots));
 	uint64_t pos = TOC_SIZE;
 	size_t i;
 
-	if (at == NULL)
+	if (slots == NULL)
 		return -1;
 	(void)fwrite(toc, 1, sizeof(toc), out);
 	for (i = 0; i < n; i++) {
@@ -114,12 +114,12 @@ cdb_write(FILE *out, const struct cdb_record *recs, size_t n)
 
 		if (r->klen > UINT32_MAX || r->vlen > UINT32_MAX ||
 		    pos + 8 + r->klen + r->vlen > UINT32_MAX) {
-			free(at);
+			free(slots);
 			errno = EFBIG;
 			return -1;
 		}
-		at[i].hash = cdb_hash(r->key, r->klen);
-		at[i].pos = (uint32_t)pos;
+		slots[i].hash = cdb_hash(r->key, r->klen);
+		slots[i].pos = (uint32_t)pos;
 		put32(buf, (uint32_t)r->klen);
 		put32(buf + 4, (uint32_t)r->vlen);
 		(void)fwrite(buf, 1, sizeof(buf), out);
@@ -127,20 +127,20 @@ cdb_write(FILE *out, const struct cdb_record *recs, size_t n)
 		(void)fwrite(r->value, 1, r->vlen, out);
 		pos += 8 + r->klen + r->vlen;
 	}
-	if (write_tables(out, at, n, pos, toc) < 0) {
-		free(at);
+	if (write_tables(out, slots, n, pos, toc) < 0) {
+		free(slots);
 		return -1;
 	}
-	free(at);
+	free(slots);
 	if (fseek(out, 0, SEEK_SET) < 0)
 		return -1;
 	(void)fwrite(toc, 1, sizeof(toc), out);
 	return fflush(out) == 0 && !ferror(out) ? 0 : -1;
 }
 
-/* read_at - len octets at pos of db into buf: 0, or -1 (EPROTO past its end). */
+/* at - len octets at pos of db into buf: 0, or -1 (EPROTO past its end). */
 static int
-read_at(const struct cdb *db, uint64_t pos, void *buf, size_t len)
+at(const struct cdb *db, uint64_t pos, void *buf, size_t len)
 {
 	size_t got = 0;
 
@@ -169,7 +169,7 @@ cdb_check(const struct cdb *db)
 	unsigned char toc[TOC_SIZE];
 	size_t t;
 
-	if (read_at(db, 0, toc, sizeof(toc)) < 0)
+	if (at(db, 0, toc, sizeof(toc)) < 0)
 		return -1;
 	for (t = 0; t < TABLES; t++) {
 		uint64_t pos = get32(toc + t * 8), len = get32(toc + t * 8 + 4);
@@ -194,7 +194,7 @@ same_key(const struct cdb *db, uint32_t pos, const char *key, size_t klen,
 	char buf[256];
 	size_t done = 0;
 
-	if (read_at(db, pos, head, sizeof(head)) < 0)
+	if (at(db, pos, head, sizeof(head)) < 0)
 		return -1;
 	if (get32(head) != klen)
 		return 0;
@@ -202,7 +202,7 @@ same_key(const struct cdb *db, uint32_t pos, const char *key, size_t klen,
 	while (done < klen) {
 		size_t n = klen - done < sizeof(buf) ? klen - done : sizeof(buf);
 
-		if (read_at(db, (uint64_t)pos + 8 + done, buf, n) < 0)
+		if (at(db, (uint64_t)pos + 8 + done, buf, n) < 0)
 			return -1;
 		if (memcmp(buf, key + done, n) != 0)
 			return 0;
@@ -218,7 +218,7 @@ cdb_find(const struct cdb *db, const char *key, size_t klen, char **value,
 	uint32_t h = cdb_hash(key, klen), tpos, len, k, tried, dlen = 0;
 	unsigned char buf[8];
 
-	if (read_at(db, (uint64_t)(h % TABLES) * 8, buf, sizeof(buf)) < 0)
+	if (at(db, (uint64_t)(h % TABLES) * 8, buf, sizeof(buf)) < 0)
 		return -1;
 	tpos = get32(buf);
 	len = get32(buf + 4);
@@ -227,7 +227,7 @@ cdb_find(const struct cdb *db, const char *key, size_t klen, char **value,
 		uint32_t pos;
 		int r;
 
-		if (read_at(db, (uint64_t)tpos + (uint64_t)k * 8, buf, sizeof(buf)) < 0)
+		if (at(db, (uint64_t)tpos + (uint64_t)k * 8, buf, sizeof(buf)) < 0)
 			return -1;
 		if ((pos = get32(buf + 4)) == 0)
 			return 0;
@@ -243,7 +243,7 @@ cdb_find(const struct cdb *db, const char *key, size_t klen, char **value,
 		}
 		if ((*value = malloc((size_t)dlen + 1)) == NULL)
 			return -1;
-		if (read_at(db, (uint64_t)pos + 8 + klen, *value, dlen) < 0) {
+		if (at(db, (uint64_t)pos + 8 + klen, *value, dlen) < 0) {
 			free(*value);
 			*value = NULL;
 			return -1;
