@@ -16,7 +16,7 @@
 #include "cdb.h"
 
 #define TABLES	   256
-#define TOC_SIZE   (TABLES * 8)
+#define TOC_SIZE   ((size_t)TABLES * 8)
 #define HASH_START 5381u
 
 static uint32_t
@@ -102,11 +102,11 @@ int
 cdb_write(FILE *out, const struct cdb_record *recs, size_t n)
 {
 	unsigned char toc[TOC_SIZE] = { 0 }, buf[8];
-	struct slot *at = calloc(n + 1, sizeof(*at));
+	struct slot *slots = calloc(n + 1, sizeof(*slots));
 	uint64_t pos = TOC_SIZE;
 	size_t i;
 
-	if (at == NULL)
+	if (slots == NULL)
 		return -1;
 	(void)fwrite(toc, 1, sizeof(toc), out);
 	for (i = 0; i < n; i++) {
@@ -114,12 +114,12 @@ cdb_write(FILE *out, const struct cdb_record *recs, size_t n)
 
 		if (r->klen > UINT32_MAX || r->vlen > UINT32_MAX ||
 		    pos + 8 + r->klen + r->vlen > UINT32_MAX) {
-			free(at);
+			free(slots);
 			errno = EFBIG;
 			return -1;
 		}
-		at[i].hash = cdb_hash(r->key, r->klen);
-		at[i].pos = (uint32_t)pos;
+		slots[i].hash = cdb_hash(r->key, r->klen);
+		slots[i].pos = (uint32_t)pos;
 		put32(buf, (uint32_t)r->klen);
 		put32(buf + 4, (uint32_t)r->vlen);
 		(void)fwrite(buf, 1, sizeof(buf), out);
@@ -127,11 +127,11 @@ cdb_write(FILE *out, const struct cdb_record *recs, size_t n)
 		(void)fwrite(r->value, 1, r->vlen, out);
 		pos += 8 + r->klen + r->vlen;
 	}
-	if (write_tables(out, at, n, pos, toc) < 0) {
-		free(at);
+	if (write_tables(out, slots, n, pos, toc) < 0) {
+		free(slots);
 		return -1;
 	}
-	free(at);
+	free(slots);
 	if (fseek(out, 0, SEEK_SET) < 0)
 		return -1;
 	(void)fwrite(toc, 1, sizeof(toc), out);
@@ -218,7 +218,7 @@ cdb_find(const struct cdb *db, const char *key, size_t klen, char **value,
 	uint32_t h = cdb_hash(key, klen), tpos, len, k, tried, dlen = 0;
 	unsigned char buf[8];
 
-	if (at(db, (h % TABLES) * 8, buf, sizeof(buf)) < 0)
+	if (at(db, (uint64_t)(h % TABLES) * 8, buf, sizeof(buf)) < 0)
 		return -1;
 	tpos = get32(buf);
 	len = get32(buf + 4);

@@ -29,11 +29,15 @@
 #include <systemd/sd-daemon.h>
 #endif
 
+#include "access.h"
+#include "aliases.h"
 #include "conn.h"
+#include "file.h"
 #include "log.h"
 #include "lookup.h"
 #include "reply.h"
 #include "session.h"
+#include "users.h"
 
 static char *default_command[] = { "/usr/sbin/sendmail", "-oi", "-f", "%F",
 	"--", NULL };
@@ -151,7 +155,7 @@ static int client_fd = STDOUT_FILENO;
  * (each part only if given) on stderr, tell the client 421 so that it
  * retries, and exit with status.  Does not return.
  */
-static void
+static _Noreturn void
 refuse(const char *hostname, int status, const char *why, const char *what,
     const char *reason, const char *hint)
 {
@@ -182,7 +186,7 @@ refuse(const char *hostname, int status, const char *why, const char *what,
  * fail - refuse for why and what; a usage error (EXIT_USAGE) points to
  * --help.
  */
-static void
+static _Noreturn void
 fail(const char *hostname, int status, const char *why, const char *what)
 {
 	refuse(hostname, status, why, what, NULL,
@@ -196,7 +200,7 @@ fail(const char *hostname, int status, const char *why, const char *what)
 static void
 fail_file(const char *hostname, const char *why, const char *path, int err)
 {
-	refuse(hostname, EXIT_USAGE, why, path, lookup_file_error(err), NULL);
+	refuse(hostname, EXIT_USAGE, why, path, file_error(err), NULL);
 }
 
 /*
@@ -211,11 +215,11 @@ build_index(const char *path)
 	int bad = 0;
 
 	log_init(LOG_SINK_STDERR, NULL); /* the malformed entries */
-	if (lookup_build_index(path, &n, &bad) < 0) {
+	if (aliases_build_index(path, &n, &bad) < 0) {
 		(void)fprintf(stderr, "smtpd: cannot build the index of %s: %s\n",
 		    path,
 		    errno == EAGAIN ? "it changed while it was read, run again" :
-				      lookup_file_error(errno));
+				      file_error(errno));
 		return EXIT_INTERNAL;
 	}
 	if (printf("%s" ALIASES_INDEX_SUFFIX
@@ -502,17 +506,6 @@ words(const char *s)
 }
 
 /*
- * trusted - may this client relay?  RELAYCLIENT in the environment, as
- * tcprules sets it per client (its value, even empty, is ignored), or
- * its address inside a --relay-net.  Asked once, for the whole session.
- */
-static int
-trusted(const char *peer, const struct lookup_net *nets, size_t n)
-{
-	return getenv("RELAYCLIENT") != NULL || lookup_net_match(nets, n, peer);
-}
-
-/*
  * load - users and aliases, read once.  A file that cannot be read is a
  * configuration error, told with its name and the reason, except a
  * missing default aliases file.
@@ -523,7 +516,7 @@ load(struct lookup *lk, const char *hostname, const char *passwd,
 {
 	const char *a = aliases ? aliases : DEFAULT_ALIASES;
 
-	if (passwd != NULL && lookup_load_passwd(lk, passwd) < 0)
+	if (passwd != NULL && users_load_passwd(lk->users, passwd) < 0)
 		fail_file(
 		    hostname, "cannot read the --passwd file", passwd, errno);
 	if (lookup_defer(lk, a, DEFAULT_LOGIN_DEFS) < 0 &&
@@ -606,8 +599,7 @@ main(int argc, char **argv)
 	struct session_report rep = { "" };
 	char cred[2][PATH_MAX];
 	struct lookup *lk = lookup_new();
-	struct lookup_net *nets = calloc((size_t)argc, sizeof(*nets));
-	size_t nnets = 0, ndomains = 0;
+	size_t ndomains = 0;
 	sigset_t term;
 	uint64_t v = 0; /* number() leaves it alone on a bad value */
 	int c, status, newaliases = 0;
@@ -636,7 +628,7 @@ main(int argc, char **argv)
 		    cfg.in_fd == STDIN_FILENO ? STDOUT_FILENO : cfg.in_fd;
 		client_fd = cfg.out_fd;
 	}
-	if (lk == NULL || nets == NULL)
+	if (lk == NULL)
 		fail(fqdn(), EXIT_INTERNAL, "out of memory", NULL);
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "+H:s:r:t:T:b:S:m:y:p:a:d:R:hV",
@@ -700,14 +692,18 @@ main(int argc, char **argv)
 		case 'd':
 			if (!valid_hostname(optarg) || optarg[0] == '[')
 				bad = "--domain";
-			else if (lookup_add_domain(lk, optarg) < 0)
+			else if (access_add_domain(lk->access, optarg) < 0)
 				fail(fqdn(), EXIT_INTERNAL, "out of memory",
 				    NULL);
 			ndomains++;
 			break;
 		case 'R':
-			if (lookup_net_parse(optarg, &nets[nnets++]) < 0)
-				bad = "--relay-net";
+			if (access_add_net(lk->access, optarg) == 0)
+				break;
+			if (errno == ENOMEM)
+				fail(fqdn(), EXIT_INTERNAL, "out of memory",
+				    NULL);
+			bad = "--relay-net";
 			break;
 		case OPT_ANY_RECIPIENT:
 			cfg.any_recipient = 1;
@@ -746,7 +742,6 @@ main(int argc, char **argv)
 		case 'h':
 		case 'V':
 			lookup_free(lk);
-			free(nets);
 			free(cfg.turn);
 			/* Output that could not be written is a failure. */
 			if ((c == 'h' ? fputs(usage, stdout) == EOF ||
@@ -769,15 +764,14 @@ main(int argc, char **argv)
 		fail(cfg.hostname, EXIT_USAGE, "bad value for", bad);
 	if (newaliases) {
 		lookup_free(lk);
-		free(nets);
 		free(cfg.turn);
 		return build_index(aliases != NULL ? aliases : DEFAULT_ALIASES);
 	}
 	if (optind < argc)
 		cfg.command = argv + optind;
 	/* Without --domain: our own name, and localhost. */
-	if (ndomains == 0 && (lookup_add_domain(lk, cfg.hostname) < 0 ||
-	    lookup_add_domain(lk, "localhost") < 0))
+	if (ndomains == 0 && (access_add_domain(lk->access, cfg.hostname) < 0 ||
+	    access_add_domain(lk->access, "localhost") < 0))
 		fail(cfg.hostname, EXIT_INTERNAL, "out of memory", NULL);
 
 	cfg.tmpdir = getenv("TMPDIR");
@@ -788,8 +782,8 @@ main(int argc, char **argv)
 	cfg.sync_check = strcmp(sync, "on") == 0 ||
 	    (strcmp(sync, "auto") == 0 && fd_is_socket(cfg.in_fd));
 	addresses(&cfg, &port);
-	lookup_set_local_addr(lk, cfg.local_addr);
-	cfg.trusted = trusted(cfg.peer_addr, nets, nnets);
+	access_set_local_addr(lk->access, cfg.local_addr);
+	cfg.trusted = access_trusted(lk->access, cfg.peer_addr);
 	cfg.lookup = lk;
 	log_start(cfg.in_fd);
 	load(lk, cfg.hostname, passwd, aliases);
@@ -803,7 +797,6 @@ main(int argc, char **argv)
 	log_event(LOG_INFO, "event=session_end status=%d tls=%s", status,
 	    rep.tls);
 	lookup_free(lk);
-	free(nets);
 	free(cfg.turn);
 	return status;
 }

@@ -44,8 +44,8 @@
 #define DEFAULT_ERRORS_MAX 20
 
 /*
- * Lookups (lookup.c).  Alias depth as sendmail's MAXALIASDEPTH; the rest
- * bound what one query may cost or show.
+ * Lookups (users.c, aliases.c, lookup.c).  Alias depth as sendmail's
+ * MAXALIASDEPTH; the rest bound what one query may cost or show.
  */
 #define ALIAS_DEPTH_MAX	    10	 /* nested aliases and :include: lists */
 #define ALIAS_MEMBERS_MAX   1000 /* members visited by one expansion */

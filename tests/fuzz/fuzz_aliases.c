@@ -14,8 +14,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "access.h"
+#include "aliases.h"
 #include "log.h"
 #include "lookup.h"
+#include "users.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -32,10 +35,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	const uint8_t *p, *end = data + size;
 
 	log_init(LOG_SINK_OFF, NULL);
-	if (lk == NULL || lookup_add_domain(lk, "example.org") < 0 ||
-	    lookup_parse_passwd(lk, passwd, sizeof(passwd) - 1, "p") < 0)
+	if (lk == NULL || access_add_domain(lk->access, "example.org") < 0 ||
+	    users_parse_passwd(lk->users, passwd, sizeof(passwd) - 1, "p") < 0)
 		abort();
-	(void)lookup_parse_aliases(lk, (const char *)data, size, "fuzz");
+	(void)aliases_parse(lk->aliases, (const char *)data, size, "fuzz");
 	/* Each line's first word is a name to ask about. */
 	for (p = data; p < end;) {
 		size_t n = 0;

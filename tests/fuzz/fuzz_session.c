@@ -16,10 +16,13 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "access.h"
+#include "aliases.h"
 #include "log.h"
 #include "lookup.h"
 #include "session.h"
 #include "store_stub.h"
+#include "users.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -44,11 +47,11 @@ lookup_once(void)
 
 	if (lk == NULL) {
 		if ((lk = lookup_new()) == NULL ||
-		    lookup_add_domain(lk, "example.org") < 0 ||
-		    lookup_add_domain(lk, "mx.example.org") < 0 ||
-		    lookup_parse_passwd(lk, passwd, sizeof(passwd) - 1, "p") <
-			0 ||
-		    lookup_parse_aliases(lk, aliases, sizeof(aliases) - 1,
+		    access_add_domain(lk->access, "example.org") < 0 ||
+		    access_add_domain(lk->access, "mx.example.org") < 0 ||
+		    users_parse_passwd(lk->users, passwd, sizeof(passwd) - 1,
+			"p") < 0 ||
+		    aliases_parse(lk->aliases, aliases, sizeof(aliases) - 1,
 			"a") < 0)
 			abort();
 	}

@@ -19,6 +19,9 @@ main(void)
 	srunner_add_suite(sr, store_suite());
 	srunner_add_suite(sr, lookup_suite());
 	srunner_add_suite(sr, conn_suite());
+	srunner_add_suite(sr, aliases_suite());
+	srunner_add_suite(sr, users_suite());
+	srunner_add_suite(sr, access_suite());
 	srunner_add_suite(sr, log_suite());
 	srunner_add_suite(sr, cdb_suite());
 	/* The tests change the environment, signals and descriptors. */

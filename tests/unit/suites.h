@@ -14,6 +14,9 @@ Suite *reply_suite(void);
 Suite *store_suite(void);
 Suite *lookup_suite(void);
 Suite *conn_suite(void);
+Suite *aliases_suite(void);
+Suite *users_suite(void);
+Suite *access_suite(void);
 Suite *log_suite(void);
 Suite *cdb_suite(void);
 
