@@ -452,27 +452,46 @@ conn_tls_start(struct conn *c, const struct conn_tls_cfg *t,
  * through the TLS program; -1 with info->why, and nothing more is ever
  * read from the client or written to it.
  */
+/* tls_said - "tls VERSION CIPHER BITS" into info: 0, or -1. */
+static int
+tls_said(char *line, struct conn_tls *info)
+{
+	char *save = NULL, *v, *cipher, *b, *end;
+	unsigned long bits;
+
+	if (strncmp(line, "tls ", 4) != 0 ||
+	    (v = strtok_r(line + 4, " ", &save)) == NULL ||
+	    (cipher = strtok_r(NULL, " ", &save)) == NULL ||
+	    (b = strtok_r(NULL, " ", &save)) == NULL ||
+	    strlen(v) >= sizeof(info->version) ||
+	    strlen(cipher) >= sizeof(info->cipher))
+		return -1;
+	errno = 0;
+	bits = strtoul(b, &end, 10);
+	if (errno != 0 || *end != '\0' || bits > 65536)
+		return -1;
+	memcpy(info->version, v, strlen(v) + 1);
+	memcpy(info->cipher, cipher, strlen(cipher) + 1);
+	info->bits = (unsigned)bits;
+	return 0;
+}
+
 int
 conn_tls_handshake(struct conn *c, struct conn_tls *info)
 {
-	char *line, version[sizeof(info->version)], cipher[sizeof(info->cipher)];
+	char *line;
 	size_t len;
-	unsigned bits;
 
 	if (conn_flush(c) < 0)
 		return -1;
 	c->in_fd = c->out_fd = c->tls_fd;
 	c->r = c->w = 0;
-	if (conn_line(c, &line, &len) != IN_LINE ||
-	    sscanf(line, "tls %15s %63s %u", version, cipher, &bits) != 3) {
+	if (conn_line(c, &line, &len) != IN_LINE || tls_said(line, info) < 0) {
 		(void)snprintf(info->why, sizeof(info->why), "%s",
 		    c->w > 0 && strncmp(c->in, "fail ", 5) == 0 ? c->in + 5 :
 								    "no answer");
 		c->failed = 1;
 		return -1;
 	}
-	(void)snprintf(info->version, sizeof(info->version), "%s", version);
-	(void)snprintf(info->cipher, sizeof(info->cipher), "%s", cipher);
-	info->bits = bits;
 	return 0;
 }
