@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * session.c - the SMTP protocol: the command table, the states and the
- * handlers.
+ * session.c - the SMTP protocol: the command table, the states, and the
+ * handlers of the greeting and the transaction (HELO, EHLO, MAIL, RCPT,
+ * DATA, RSET, NOOP, QUIT); session_cmds.c has the others.
  *
  * It decides what to answer by naming a reply id; reply.c spells it,
  * conn.c reads the client's lines and writes the replies, path.c and
@@ -22,66 +23,11 @@
 #include "path.h"
 #include "reply.h"
 #include "session.h"
+#include "session_int.h"
 #include "store.h"
-
-/* States, as bits so that a command can name the set it is allowed in. */
-enum state {
-	ST_START = 1, /* before HELO or EHLO */
-	ST_READY = 2, /* greeted, no transaction */
-	ST_MAIL = 4,  /* sender given, no recipient yet */
-	ST_RCPT = 8,  /* at least one recipient accepted */
-};
-#define ST_ANY (ST_START | ST_READY | ST_MAIL | ST_RCPT)
-#define ST_HELLO (ST_READY | ST_MAIL | ST_RCPT)
 
 #define SYNC 1
 #define EHLO 1
-
-enum arg {
-	ARG_NONE, /* 501 if one is given */
-	ARG_REQ,  /* 501 if none is given */
-	ARG_OPT,
-};
-
-struct command;
-
-struct session {
-	const struct config *cfg;
-	const struct command *cmd; /* the command being handled */
-	enum state state;
-	int done;		/* end the session after this command */
-	int exit_status;
-	unsigned errors;	/* error replies so far */
-	unsigned unknown;	/* "no such user" answers so far */
-	int esmtp;		/* the client said EHLO */
-	char helo[SMTP_DOMAIN_MAX + 1];
-
-	/* The transaction. */
-	const char *mode;	/* MAIL, SEND, SOML, SAML */
-	struct path sender;
-	int smtputf8;
-	unsigned rcpt_tries;	/* RCPT commands, accepted or not */
-	struct paths rcpts;
-
-	/* TLS, once the handshake is done; or why STARTTLS is off. */
-	int tls_on, tls_broken;
-	struct conn_tls tls;
-	char tls_note[160];	/* the Received header's "(using ...)" */
-
-	struct conn conn; /* from here on not zeroed */
-	struct lookup_lines lines; /* VRFY and EXPN answers */
-};
-
-struct command {
-	const char *verb;
-	unsigned states;
-	enum arg arg;
-	int sync; /* ends a group (RFC 2920 3.1): nothing may follow it */
-	int ehlo; /* a service extension (RFC 1869 4.5): EHLO lists it */
-	void (*handler)(struct session *, char *, size_t);
-	const char *syntax; /* for HELP and for 501 */
-	const char *help;
-};
 
 static void cmd_helo(struct session *, char *, size_t);
 static void cmd_ehlo(struct session *, char *, size_t);
@@ -91,11 +37,6 @@ static void cmd_data(struct session *, char *, size_t);
 static void cmd_rset(struct session *, char *, size_t);
 static void cmd_noop(struct session *, char *, size_t);
 static void cmd_quit(struct session *, char *, size_t);
-static void cmd_help(struct session *, char *, size_t);
-static void cmd_vrfy(struct session *, char *, size_t);
-static void cmd_expn(struct session *, char *, size_t);
-static void cmd_turn(struct session *, char *, size_t);
-static void cmd_starttls(struct session *, char *, size_t);
 static const char *proto(const struct session *);
 
 /*
@@ -125,8 +66,16 @@ static const struct command commands[] = {
 /* clang-format on */
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
 
+/* session_commands - the grammar table, for HELP; n its length. */
+const struct command *
+session_commands(size_t *n)
+{
+	*n = NCOMMANDS;
+	return commands;
+}
+
 /* closing - the last reply, which names us; the session ends after it. */
-static void
+void
 closing(struct session *s, enum reply_id id)
 {
 	reply(&s->conn, id, s->cfg->hostname);
@@ -138,7 +87,7 @@ closing(struct session *s, enum reply_id id)
  * when it is an error.  Replies after the final dot judge the message,
  * not a command, and use reply() directly.
  */
-static void
+void
 say_lines(struct session *s, enum reply_id id, const char *arg,
     const char *const *more, size_t n)
 {
@@ -158,22 +107,10 @@ say_lines(struct session *s, enum reply_id id, const char *arg,
 	}
 }
 
-static void
+void
 say(struct session *s, enum reply_id id, const char *arg)
 {
 	say_lines(s, id, arg, NULL, 0);
-}
-
-/* say_found - s->lines as one reply: its first line, then the others. */
-static void
-say_found(struct session *s, enum reply_id id, const char *first)
-{
-	const char *more[LOOKUP_LINES_MAX];
-	size_t i, n = 0;
-
-	for (i = first == NULL ? 0 : 1; i < s->lines.n; i++)
-		more[n++] = s->lines.line[i];
-	say_lines(s, id, first, more, n);
 }
 
 /*
@@ -182,7 +119,7 @@ say_found(struct session *s, enum reply_id id, const char *first)
  * DEFAULT_HARVEST_DELAY seconds (SIGTERM cuts the wait short); the error
  * limit ends the session in the end.
  */
-static void
+void
 unknown(struct session *s)
 {
 	if (++s->unknown <= DEFAULT_HARVEST_FREE)
@@ -193,13 +130,13 @@ unknown(struct session *s)
 	conn_pause(&s->conn, s->cfg->harvest_delay);
 }
 
-static void
+void
 session_enter(struct session *s, enum state st)
 {
 	s->state = st;
 }
 
-static void
+void
 transaction_clear(struct session *s)
 {
 	s->mode = NULL;
@@ -541,16 +478,8 @@ cmd_helo(struct session *s, char *arg, size_t len)
 	say(s, R_HELLO, s->cfg->hostname);
 }
 
-/* may_turn - TURN would be done for this client (RFC 5321 appendix F.1). */
-static int
-may_turn(const struct session *s)
-{
-	/* Under TLS the connection is the TLS program's, not ours to give. */
-	return s->cfg->turn != NULL && s->cfg->trusted && !s->tls_on;
-}
-
 /* offered - c works here, in this configuration, for this client. */
-static int
+int
 offered(const struct session *s, const struct command *c)
 {
 	if (c->handler == cmd_vrfy)
@@ -614,7 +543,7 @@ cmd_quit(struct session *s, char *arg, size_t len)
 	closing(s, R_BYE);
 }
 
-static const struct command *
+const struct command *
 find_command(const char *verb, size_t len)
 {
 	size_t i;
@@ -624,206 +553,6 @@ find_command(const char *verb, size_t len)
 		    strncasecmp(commands[i].verb, verb, len) == 0)
 			return &commands[i];
 	return NULL;
-}
-
-static void
-cmd_help(struct session *s, char *arg, size_t len)
-{
-	char verbs[NCOMMANDS * 9 + 16], text[SMTP_REPLY_MAX];
-	const char *more[] = { verbs, "For more on a command: HELP <command>" };
-	const struct command *c;
-	size_t i, n;
-
-	if (len == 0) {
-		/* The list comes from the grammar table: it cannot drift. */
-		memcpy(verbs, "Commands:", n = 9);
-		for (i = 0; i < NCOMMANDS; i++) {
-			size_t vlen = strlen(commands[i].verb);
-
-			/* STARTTLS only where EHLO offers it. */
-			if (commands[i].handler == cmd_starttls &&
-			    !offered(s, &commands[i]))
-				continue;
-			verbs[n++] = ' ';
-			memcpy(verbs + n, commands[i].verb, vlen);
-			n += vlen;
-		}
-		/* more[0] reads it: cppcheck does not see through the array. */
-		/* cppcheck-suppress unreadVariable */
-		verbs[n] = '\0';
-		reply_lines(&s->conn, R_HELP, "smtpd " SMTPD_VERSION, more, 2);
-		return;
-	}
-	if ((c = find_command(arg, len)) == NULL) {
-		say(s, R_HELP_UNKNOWN, NULL);
-		return;
-	}
-	(void)reply_fmt(text, sizeof(text), "%s: %s", c->syntax, c->help);
-	reply(&s->conn, R_HELP, text);
-}
-
-/*
- * cmd_vrfy - RFC 5321 3.5.3: 250 for one mailbox, 553 with the
- * candidates, 550 for none; 252 where an answer would tell what must not
- * be told (another domain, a hidden account) or VRFY is off (7.3).
- */
-static void
-cmd_vrfy(struct session *s, char *arg, size_t len)
-{
-	(void)len;
-	if (s->cfg->no_vrfy) {
-		say(s, R_CANNOT_VRFY, NULL);
-		return;
-	}
-	switch (lookup_prepare(s->cfg->lookup) < 0 ? VRFY_TEMPFAIL :
-		lookup_vrfy(s->cfg->lookup, arg, &s->lines)) {
-	case VRFY_ONE:
-		say(s, R_MAILBOX, s->lines.line[0]);
-		break;
-	case VRFY_FORWARD:
-		say(s, R_WILL_FORWARD, s->lines.line[0]);
-		break;
-	case VRFY_HIDDEN:
-		say(s, R_CANNOT_VRFY, NULL);
-		break;
-	case VRFY_AMBIGUOUS:
-		unknown(s);
-		say_found(s, R_AMBIGUOUS, NULL);
-		break;
-	case VRFY_NONE:
-		unknown(s);
-		say(s, R_NO_SUCH_USER, NULL);
-		break;
-	case VRFY_TEMPFAIL:
-		say(s, R_LOOKUP_TEMPFAIL, NULL);
-		break;
-	}
-}
-
-/* cmd_expn - RFC 5321 3.5.2: a list's members, one a line. */
-static void
-cmd_expn(struct session *s, char *arg, size_t len)
-{
-	(void)len;
-	if (s->cfg->no_expn) {
-		say(s, R_NOT_AVAILABLE, "EXPN");
-		return;
-	}
-	switch (lookup_prepare(s->cfg->lookup) < 0 ? -1 :
-		lookup_expn(s->cfg->lookup, arg, &s->lines)) {
-	case 1:
-		say_found(s, R_MAILBOX, s->lines.line[0]);
-		break;
-	case 0:
-		unknown(s);
-		say(s, R_NOT_A_LIST, NULL);
-		break;
-	default:
-		say(s, R_LOOKUP_TEMPFAIL, NULL);
-		break;
-	}
-}
-
-static void
-cmd_turn(struct session *s, char *arg, size_t len)
-{
-	(void)arg;
-	(void)len;
-	/*
-	 * RFC 5321 appendix F.1: TURN hands the mail queued for the client
-	 * to whoever asks, so it is only for trusted clients (RELAYCLIENT,
-	 * --relay-net), and only when --turn names what to run.
-	 */
-	if (!may_turn(s)) {
-		say(s, R_NOT_AVAILABLE, "TURN");
-		return;
-	}
-	if (s->state != ST_READY) {
-		say(s, R_TURN_NOT_NOW, NULL);
-		return;
-	}
-	if (conn_give_back(&s->conn) < 0) {
-		closing(s, R_OUT_OF_SYNC);
-		return;
-	}
-	reply(&s->conn, R_TURNING, NULL);
-	log_event(LOG_INFO, "event=turn helo=%s command=%s", s->helo,
-	    s->cfg->turn[0]);
-	if (conn_flush(&s->conn) == 0)
-		(void)store_turn(s->cfg->turn, s->cfg->in_fd, s->cfg->out_fd,
-		    s->helo);
-	/* Still here: nothing was started; the client must not wait. */
-	log_event(LOG_ERR, "event=turn_failed error=%s", strerror(errno));
-	closing(s, R_TURN_FAILED);
-}
-
-/*
- * tls_begin - the handshake, once the TLS program is ready (and the 220
- * is out, for STARTTLS).  After it the session forgets what the client
- * said (RFC 3207 4.2): the greeting, the ESMTP state, a transaction.  A
- * handshake that fails ends the session with no more said: the client
- * is in TLS, and nothing is read in plaintext again.
- */
-static void
-tls_begin(struct session *s)
-{
-	if (conn_tls_handshake(&s->conn, &s->tls) < 0) {
-		log_event(LOG_NOTICE, "event=tls_failed error=%s", s->tls.why);
-		s->done = 1;
-		return;
-	}
-	s->tls_on = 1;
-	(void)reply_fmt(s->tls_note, sizeof(s->tls_note),
-	    "(using %s with cipher %s (%u/%u bits))", s->tls.version,
-	    s->tls.cipher, s->tls.bits, s->tls.bits);
-	log_event(LOG_INFO, "event=tls version=%s cipher=%s bits=%u",
-	    s->tls.version, s->tls.cipher, s->tls.bits);
-	s->helo[0] = '\0';
-	s->esmtp = 0;
-	session_enter(s, ST_START);
-	transaction_clear(s);
-}
-
-/*
- * cmd_starttls - RFC 3207.  What the client sent after STARTTLS before
- * our 220 is never executed (the command injection of CVE-2011-0411):
- * the session ends, in plaintext.
- */
-static void
-cmd_starttls(struct session *s, char *arg, size_t len)
-{
-	(void)arg;
-	(void)len;
-	if (s->tls_on) {
-		say(s, R_TLS_ACTIVE, NULL);
-		return;
-	}
-	if (s->tls_broken) {
-		say(s, R_TLS_UNAVAILABLE, NULL);
-		return;
-	}
-	if (!offered(s, s->cmd)) {
-		say(s, R_NOT_AVAILABLE, "STARTTLS");
-		return;
-	}
-	if (s->state & (ST_MAIL | ST_RCPT)) {
-		say(s, R_TLS_NOT_NOW, NULL);
-		return;
-	}
-	if (conn_waiting(&s->conn)) {
-		closing(s, R_TLS_PIPELINED);
-		log_event(LOG_NOTICE, "event=out_of_sync verb=STARTTLS");
-		return;
-	}
-	if (conn_tls_start(&s->conn, s->cfg->tls, &s->tls) < 0) {
-		log_event(LOG_WARNING, "event=tls_unavailable error=%s",
-		    s->tls.why);
-		s->tls_broken = 1; /* not offered again this session */
-		say(s, R_TLS_UNAVAILABLE, NULL);
-		return;
-	}
-	reply(&s->conn, R_TLS_READY, NULL);
-	tls_begin(s);
 }
 
 /* wrong_state - the 503 (or 554) for a command not allowed now. */
