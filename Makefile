@@ -213,15 +213,23 @@ install: $(BIN) $(TLS_BIN)
 		>$(DESTDIR)$(SYSTEMDUNITDIR)/smtpd.socket
 	sed $(UNIT_SED) units/smtpd@.service \
 		>$(DESTDIR)$(SYSTEMDUNITDIR)/smtpd@.service
+	sed $(UNIT_SED) units/smtps.socket \
+		>$(DESTDIR)$(SYSTEMDUNITDIR)/smtps.socket
+	sed $(UNIT_SED) units/smtps@.service \
+		>$(DESTDIR)$(SYSTEMDUNITDIR)/smtps@.service
 	chmod 644 $(DESTDIR)$(SYSTEMDUNITDIR)/smtpd.socket \
-		$(DESTDIR)$(SYSTEMDUNITDIR)/smtpd@.service
+		$(DESTDIR)$(SYSTEMDUNITDIR)/smtpd@.service \
+		$(DESTDIR)$(SYSTEMDUNITDIR)/smtps.socket \
+		$(DESTDIR)$(SYSTEMDUNITDIR)/smtps@.service
 
 uninstall:
 	rm -f $(DESTDIR)$(SBINDIR)/smtpd $(DESTDIR)$(MANDIR)/man8/smtpd.8 \
 		$(DESTDIR)$(LIBEXECDIR)/smtpd-tls \
 		$(LIBEXEC_PROGS:%=$(DESTDIR)$(LIBEXECDIR)/%) \
 		$(DESTDIR)$(SYSTEMDUNITDIR)/smtpd.socket \
-		$(DESTDIR)$(SYSTEMDUNITDIR)/smtpd@.service
+		$(DESTDIR)$(SYSTEMDUNITDIR)/smtpd@.service \
+		$(DESTDIR)$(SYSTEMDUNITDIR)/smtps.socket \
+		$(DESTDIR)$(SYSTEMDUNITDIR)/smtps@.service
 
 clean:
 	rm -rf build build-san build-fuzz smtpd smtpd-tls
