@@ -9,6 +9,8 @@ LIBEXECDIR ?= $(PREFIX)/libexec
 PKG_CONFIG ?= pkg-config
 SYSTEMDUNITDIR ?= $(shell $(PKG_CONFIG) --variable=systemdsystemunitdir \
 	systemd 2>/dev/null || echo $(PREFIX)/lib/systemd/system)
+SYSUSERSDIR ?= $(shell $(PKG_CONFIG) --variable=sysusersdir \
+	systemd 2>/dev/null || echo $(PREFIX)/lib/sysusers.d)
 
 CFLAGS ?= -O2 -g
 
@@ -199,40 +201,36 @@ UNIT_SED = -e 's,/usr/local/sbin/,$(SBINDIR)/,g' \
 bench:
 	bench/run
 
-# The delivery commands the manual runs from LIBEXECDIR.
-LIBEXEC_PROGS = deliver-maildir deliver-lda deliver-tty
+# The delivery commands the manual runs from LIBEXECDIR, and the hook
+# that puts a renewed certificate where smtpd-tls.service reads it.
+LIBEXEC_PROGS = deliver-maildir deliver-lda deliver-tty smtpd-tls-deploy-hook
+UNITS = smtpd.socket smtpd@.service smtps.socket smtps@.service \
+	smtpd-tls.socket smtpd-tls.service
 
 install: $(BIN) $(TLS_BIN)
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man8 \
-		$(DESTDIR)$(LIBEXECDIR) $(DESTDIR)$(SYSTEMDUNITDIR)
+		$(DESTDIR)$(LIBEXECDIR) $(DESTDIR)$(SYSTEMDUNITDIR) \
+		$(DESTDIR)$(SYSUSERSDIR)
 	install -m 755 $(BIN) $(DESTDIR)$(SBINDIR)/smtpd
 	install -m 755 $(TLS_BIN) $(DESTDIR)$(LIBEXECDIR)/smtpd-tls
 	install -m 755 $(LIBEXEC_PROGS:%=examples/%) $(DESTDIR)$(LIBEXECDIR)
 	install -m 644 man/smtpd.8 $(DESTDIR)$(MANDIR)/man8/smtpd.8
-	sed $(UNIT_SED) units/smtpd.socket \
-		>$(DESTDIR)$(SYSTEMDUNITDIR)/smtpd.socket
-	sed $(UNIT_SED) units/smtpd@.service \
-		>$(DESTDIR)$(SYSTEMDUNITDIR)/smtpd@.service
-	sed $(UNIT_SED) units/smtps.socket \
-		>$(DESTDIR)$(SYSTEMDUNITDIR)/smtps.socket
-	sed $(UNIT_SED) units/smtps@.service \
-		>$(DESTDIR)$(SYSTEMDUNITDIR)/smtps@.service
-	chmod 644 $(DESTDIR)$(SYSTEMDUNITDIR)/smtpd.socket \
-		$(DESTDIR)$(SYSTEMDUNITDIR)/smtpd@.service \
-		$(DESTDIR)$(SYSTEMDUNITDIR)/smtps.socket \
-		$(DESTDIR)$(SYSTEMDUNITDIR)/smtps@.service
+	install -m 644 units/smtpd-tls.sysusers \
+		$(DESTDIR)$(SYSUSERSDIR)/smtpd-tls.conf
+	for u in $(UNITS); do \
+		sed $(UNIT_SED) units/$$u >$(DESTDIR)$(SYSTEMDUNITDIR)/$$u && \
+		chmod 644 $(DESTDIR)$(SYSTEMDUNITDIR)/$$u || exit 1; \
+	done
 
 uninstall:
 	rm -f $(DESTDIR)$(SBINDIR)/smtpd $(DESTDIR)$(MANDIR)/man8/smtpd.8 \
 		$(DESTDIR)$(LIBEXECDIR)/smtpd-tls \
 		$(LIBEXEC_PROGS:%=$(DESTDIR)$(LIBEXECDIR)/%) \
-		$(DESTDIR)$(SYSTEMDUNITDIR)/smtpd.socket \
-		$(DESTDIR)$(SYSTEMDUNITDIR)/smtpd@.service \
-		$(DESTDIR)$(SYSTEMDUNITDIR)/smtps.socket \
-		$(DESTDIR)$(SYSTEMDUNITDIR)/smtps@.service
+		$(DESTDIR)$(SYSUSERSDIR)/smtpd-tls.conf \
+		$(UNITS:%=$(DESTDIR)$(SYSTEMDUNITDIR)/%)
 
 clean:
-	rm -rf build build-san build-fuzz smtpd smtpd-tls
+	rm -rf build build-san build-fuzz smtpd smtpd-tls smtpd-tls.d
 
 .PHONY: all check check-plain deps valgrind fuzz fuzz-deps lint lint-deps \
 	run bench install uninstall clean
