@@ -90,6 +90,7 @@ check-plain: $(BIN) $(TLS_BIN) $(B)/unit/run
 	tests/aliases-index $(BIN)
 	tests/tls-helper $(TLS_BIN)
 	tests/tls $(BIN) $(TLS_BIN)
+	tests/tls-mta $(BIN) $(TLS_BIN)
 	tests/kill-random $(BIN)
 	tests/deliver-tty
 	tests/install $(BIN)
