@@ -39,7 +39,7 @@ GNUTLS_LIBS = $(shell $(PKG_CONFIG) --libs gnutls 2>/dev/null)
 ALL_CFLAGS = $(SMTPD_CFLAGS) $(CPPFLAGS) $(CFLAGS)
 ALL_LDFLAGS = $(SAN) $(LDFLAGS)
 
-MODULES = session session_cmds path data store lookup aliases users access file cdb reply conn log
+MODULES = session session_cmds session_auth auth path data store lookup aliases users access file cdb reply conn log
 OBJS = $(MODULES:%=$(B)/%.o)
 UNIT_SRCS = $(wildcard tests/unit/*.c)
 UNIT_OBJS = $(UNIT_SRCS:tests/unit/%.c=$(B)/unit/%.o)
@@ -100,7 +100,7 @@ check-plain: $(BIN) $(TLS_BIN) $(B)/unit/run
 deps:
 	@tests/install-deps pkg-config check libsystemd-dev python3 time \
 	    systemd tinycdb libgnutls28-dev openssl curl swaks \
-	    libnet-ssleay-perl ucspi-tcp
+	    libnet-ssleay-perl ucspi-tcp dovecot-core
 
 # valgrind: the transcripts once more, each smtpd under memcheck; an
 # invalid access or a leak makes smtpd exit 1, which fails its test.
@@ -125,7 +125,7 @@ valgrind: deps $(BIN)
 FUZZ_CC ?= clang
 FUZZ_SECONDS ?= 10
 FZ = build-fuzz
-FUZZERS = session path unstuff aliases
+FUZZERS = session path unstuff aliases auth
 FUZZ_SAN = -fsanitize=address,undefined -fno-sanitize-recover=all \
 	-fno-omit-frame-pointer
 FUZZ_ALL_CFLAGS = -std=c11 -D_GNU_SOURCE -MMD -MP $(WARN) -g -O1 $(FUZZ_SAN) \
@@ -137,13 +137,14 @@ fuzz: fuzz-deps $(FUZZERS:%=$(FZ)/fuzz-%)
 fuzz-deps:
 	@tests/install-deps clang libclang-rt-14-dev
 
-FUZZ_LIB = $(FZ)/session.o $(FZ)/session_cmds.o $(FZ)/path.o $(FZ)/data.o $(FZ)/reply.o \
+FUZZ_LIB = $(FZ)/session.o $(FZ)/session_cmds.o $(FZ)/session_auth.o $(FZ)/auth.o $(FZ)/path.o $(FZ)/data.o $(FZ)/reply.o \
     $(FZ)/conn.o $(FZ)/lookup.o $(FZ)/aliases.o $(FZ)/users.o \
     $(FZ)/access.o $(FZ)/file.o $(FZ)/cdb.o $(FZ)/log.o $(FZ)/store_stub.o
 $(FZ)/fuzz-session: $(FZ)/fuzz_session.o $(FUZZ_LIB)
 $(FZ)/fuzz-path: $(FZ)/fuzz_path.o $(FUZZ_LIB)
 $(FZ)/fuzz-unstuff: $(FZ)/fuzz_unstuff.o $(FUZZ_LIB)
 $(FZ)/fuzz-aliases: $(FZ)/fuzz_aliases.o $(FUZZ_LIB)
+$(FZ)/fuzz-auth: $(FZ)/fuzz_auth.o $(FUZZ_LIB)
 $(FUZZERS:%=$(FZ)/fuzz-%):
 	$(FUZZ_CC) $(FUZZ_SAN) -fsanitize=fuzzer $(LDFLAGS) -o $@ $^
 
@@ -206,7 +207,7 @@ bench:
 # that puts a renewed certificate where smtpd-tls.service reads it.
 LIBEXEC_PROGS = deliver-maildir deliver-lda deliver-tty smtpd-tls-deploy-hook
 UNITS = smtpd.socket smtpd@.service smtps.socket smtps@.service \
-	smtpd-tls.socket smtpd-tls.service
+	smtpd-tls.socket smtpd-tls.service submission.socket submission@.service
 
 install: $(BIN) $(TLS_BIN)
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man8 \
