@@ -37,7 +37,7 @@ GNUTLS_LIBS = $(shell $(PKG_CONFIG) --libs gnutls 2>/dev/null)
 ALL_CFLAGS = $(SMTPD_CFLAGS) $(CPPFLAGS) $(CFLAGS)
 ALL_LDFLAGS = $(SAN) $(LDFLAGS)
 
-MODULES = session session_cmds path data store lookup aliases users access file cdb reply conn log
+MODULES = session session_cmds session_auth auth path data store lookup aliases users access file cdb reply conn log
 OBJS = $(MODULES:%=$(B)/%.o)
 UNIT_SRCS = $(wildcard tests/unit/*.c)
 UNIT_OBJS = $(UNIT_SRCS:tests/unit/%.c=$(B)/unit/%.o)
@@ -135,7 +135,7 @@ fuzz: fuzz-deps $(FUZZERS:%=$(FZ)/fuzz-%)
 fuzz-deps:
 	@tests/install-deps clang libclang-rt-14-dev
 
-FUZZ_LIB = $(FZ)/session.o $(FZ)/session_cmds.o $(FZ)/path.o $(FZ)/data.o $(FZ)/reply.o \
+FUZZ_LIB = $(FZ)/session.o $(FZ)/session_cmds.o $(FZ)/session_auth.o $(FZ)/auth.o $(FZ)/path.o $(FZ)/data.o $(FZ)/reply.o \
     $(FZ)/conn.o $(FZ)/lookup.o $(FZ)/aliases.o $(FZ)/users.o \
     $(FZ)/access.o $(FZ)/file.o $(FZ)/cdb.o $(FZ)/log.o $(FZ)/store_stub.o
 $(FZ)/fuzz-session: $(FZ)/fuzz_session.o $(FUZZ_LIB)

@@ -85,7 +85,7 @@ fill(struct conn *c, int64_t deadline)
 		return IN_EOF;
 	if (c->r == c->w) {
 		c->r = c->w = 0;
-	} else if (c->r > 0 && sizeof(c->in) - c->w < SMTP_LINE_MAX) {
+	} else if (c->r > 0 && sizeof(c->in) - c->w < SMTP_AUTH_LINE_MAX) {
 		memmove(c->in, c->in + c->r, c->w - c->r);
 		c->w -= c->r;
 		c->r = 0;
@@ -126,6 +126,16 @@ fill(struct conn *c, int64_t deadline)
 enum conn_input
 conn_line(struct conn *c, char **line, size_t *len)
 {
+	return conn_line_max(c, SMTP_LINE_MAX, line, len);
+}
+
+/*
+ * conn_line_max - conn_line with lines of up to max octets (with the
+ * line end; at most SMTP_AUTH_LINE_MAX), for SMTP AUTH (RFC 4954 4).
+ */
+enum conn_input
+conn_line_max(struct conn *c, size_t max, char **line, size_t *len)
+{
 	int64_t deadline = conn_now_ms() + (int64_t)c->timeout * 1000;
 	int too_long = 0;
 
@@ -139,7 +149,7 @@ conn_line(struct conn *c, char **line, size_t *len)
 			size_t n = (size_t)(nl - p);
 
 			c->r += n + 1;
-			if (too_long || n + 1 > SMTP_LINE_MAX)
+			if (too_long || n + 1 > max)
 				return IN_TOO_LONG;
 			if (n > 0 && p[n - 1] == '\r')
 				n--;
@@ -148,7 +158,7 @@ conn_line(struct conn *c, char **line, size_t *len)
 			*len = n;
 			return IN_LINE;
 		}
-		if (avail >= SMTP_LINE_MAX) {
+		if (avail >= max) {
 			too_long = 1;
 			c->r = c->w;
 		}

@@ -54,6 +54,8 @@ int64_t conn_now_ms(void);
 void conn_init(struct conn *c, int in_fd, int out_fd, int term_fd, int timeout,
     int session_timeout);
 enum conn_input conn_line(struct conn *c, char **line, size_t *len);
+enum conn_input conn_line_max(struct conn *c, size_t max, char **line,
+    size_t *len);
 enum conn_input conn_data(struct conn *c, unsigned min_rate,
     int (*take)(void *arg, const char *p, size_t len, size_t *used), void *arg);
 int conn_waiting(const struct conn *c);

@@ -70,6 +70,8 @@ static const struct {
 	{ "tls",             "94496db335484598b2a1ef73d14b9bdc" },
 	{ "tls_failed",      "17af48f825f54e91acd07d1a636dc4fb" },
 	{ "tls_unavailable", "4c4e7a70648c42fc9b42aa31f7295d9d" },
+	{ "auth",            "31a4601daa2341b39a6997e95915f1a1" },
+	{ "auth_backend",    "3f118bfe1fc84085a5e2c02844618606" },
 };
 
 /* Journal field names that are not SMTP_ and the key in capitals. */

@@ -440,6 +440,12 @@ path_params(char *rest, int mail, struct params *pm)
 			pm->bad = "SMTPUTF8";
 			if (pm->smtputf8++ || value != NULL)
 				return PARAM_SYNTAX;
+		} else if (strcasecmp(key, "AUTH") == 0) {
+			/* Decoded, and taken or not, by the session. */
+			pm->bad = "AUTH";
+			if (pm->auth != NULL || value == NULL)
+				return PARAM_SYNTAX;
+			pm->auth = value;
 		} else {
 			return PARAM_UNKNOWN;
 		}

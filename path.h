@@ -49,6 +49,7 @@ struct params {
 	uint64_t size;	 /* SIZE (RFC 1870), UINT64_MAX past that */
 	int has_size;	 /* SIZE was given */
 	int smtputf8;	 /* SMTPUTF8 (RFC 6531) was given */
+	const char *auth; /* AUTH= (RFC 4954 5), still xtext; or NULL */
 	const char *bad; /* on an error: what was wrong */
 };
 

@@ -2,7 +2,8 @@
 /*
  * session.c - the SMTP protocol: the command table, the states, and the
  * handlers of the greeting and the transaction (HELO, EHLO, MAIL, RCPT,
- * DATA, RSET, NOOP, QUIT); session_cmds.c has the others.
+ * DATA, RSET, NOOP, QUIT); session_cmds.c has the others, and
+ * session_auth.c SMTP AUTH.
  *
  * It decides what to answer by naming a reply id; reply.c spells it,
  * conn.c reads the client's lines and writes the replies, path.c and
@@ -62,6 +63,7 @@ static const struct command commands[] = {
 	{ "EXPN", ST_ANY,             ARG_REQ,  SYNC, EHLO, cmd_expn, "EXPN <list>", "expand a mailing list" },
 	{ "TURN", ST_ANY,             ARG_NONE, SYNC, EHLO, cmd_turn, "TURN", "swap roles (trusted clients, with --turn)" },
 	{ "STARTTLS", ST_ANY,         ARG_NONE, SYNC, EHLO, cmd_starttls, "STARTTLS", "encrypt the session (RFC 3207)" },
+	{ "AUTH", ST_ANY,             ARG_REQ,  0,    0,    cmd_auth, "AUTH <mechanism> [<initial-response>]", "authenticate (RFC 4954)" },
 };
 /* clang-format on */
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
@@ -143,6 +145,7 @@ transaction_clear(struct session *s)
 	s->sender.len = 0;
 	s->sender.addr[0] = '\0';
 	s->smtputf8 = 0;
+	s->auth_sender[0] = '\0';
 	s->rcpt_tries = 0;
 	s->rcpts.n = s->rcpts.len = 0;
 	if (s->state != ST_START)
@@ -231,6 +234,8 @@ params(struct session *s, char *rest, int mail)
 	if (!mail)
 		return 0;
 	s->smtputf8 = pm.smtputf8;
+	if (auth_mail_param(s, pm.auth) < 0)
+		return -1;
 	/* RFC 1870 6.1: refuse before any data is sent. */
 	if (pm.has_size && s->cfg->max_size > 0 && pm.size > s->cfg->max_size) {
 		say(s, R_TOO_BIG, NULL);
@@ -250,6 +255,11 @@ cmd_mail(struct session *s, char *arg, size_t len)
 
 	if (s->cfg->require_tls && !s->tls_on) {
 		say(s, R_NEED_TLS, NULL);
+		return;
+	}
+	/* RFC 6409 4.3: a submission server takes mail from users it knows. */
+	if (s->cfg->submission && !auth_trusted(s)) {
+		say(s, R_AUTH_REQUIRED, NULL);
 		return;
 	}
 	if (path_arg(s, arg, len, "FROM:", PATH_NULL_OK, &s->sender,
@@ -305,9 +315,9 @@ recipient(struct session *s, const struct path *p, char *forward,
 		 * Relaying.  A trusted client gets 250, as from any relay:
 		 * 251 (RFC 5321 3.4) is for a local name that forwards, and
 		 * some clients (swaks) take it for a failure.  Others get
-		 * 551 with the path.
+		 * 551 with the path.  An authenticated client is trusted.
 		 */
-		if (s->cfg->trusted)
+		if (s->cfg->trusted || auth_trusted(s))
 			return R_RCPT_OK;
 		(void)reply_fmt(forward, size, "%s", p->addr);
 		return R_TRY_FORWARD;
@@ -392,6 +402,9 @@ cmd_data(struct session *s, char *arg, size_t len)
 		.hostname = s->cfg->hostname,
 		.peer_addr = s->cfg->peer_addr,
 		.peer_host = s->cfg->peer_host,
+		.auth_user = auth_trusted(s) ? s->auth_user : NULL,
+		.auth_sender = s->auth_sender[0] != '\0' ? s->auth_sender : NULL,
+		.auth_header = s->cfg->auth_header,
 	};
 	struct verdict v = { .status = "", .text = "" };
 	enum conn_input got;
@@ -490,6 +503,8 @@ offered(const struct session *s, const struct command *c)
 		return may_turn(s);
 	if (c->handler == cmd_starttls)
 		return s->cfg->tls != NULL && !s->tls_on && !s->tls_broken;
+	if (c->handler == cmd_auth)
+		return s->cfg->auth != NULL;
 	return 1;
 }
 
@@ -502,7 +517,7 @@ static void
 cmd_ehlo(struct session *s, char *arg, size_t len)
 {
 	char size[32];
-	const char *ext[5 + NCOMMANDS] = { size, "PIPELINING", "8BITMIME",
+	const char *ext[6 + NCOMMANDS] = { size, "PIPELINING", "8BITMIME",
 		"ENHANCEDSTATUSCODES", "SMTPUTF8" };
 	size_t i, n = 5;
 
@@ -515,6 +530,8 @@ cmd_ehlo(struct session *s, char *arg, size_t len)
 	for (i = 0; i < NCOMMANDS; i++)
 		if (commands[i].ehlo && offered(s, &commands[i]))
 			ext[n++] = commands[i].verb;
+	if ((ext[n] = auth_offer(s)) != NULL)
+		n++;
 	reply_lines(&s->conn, R_HELLO, s->cfg->hostname, ext, n);
 }
 
@@ -610,7 +627,17 @@ dispatch(struct session *s, char *line, size_t len)
 		line[--len] = '\0';
 	for (vlen = 0; vlen < len && line[vlen] != ' '; vlen++)
 		;
-	if ((c = find_command(line, vlen)) == NULL) {
+	/*
+	 * With --auth, lines are read up to SMTP_AUTH_LINE_MAX for AUTH's
+	 * initial response (RFC 4954 4); any other command keeps 512.
+	 */
+	c = find_command(line, vlen);
+	if (s->cfg->auth != NULL && len + 2 > SMTP_LINE_MAX &&
+	    (c == NULL || c->handler != cmd_auth)) {
+		say(s, R_LINE_TOO_LONG, NULL);
+		return;
+	}
+	if (c == NULL) {
 		if (is_http(line, len)) {
 			closing(s, R_NOT_SMTP);
 			log_event(LOG_NOTICE, "event=http_refused");
@@ -641,14 +668,22 @@ dispatch(struct session *s, char *line, size_t len)
 	c->handler(s, arg, len);
 }
 
-/* proto - the Received header's protocol (RFC 3848, RFC 6531 4.3). */
+/*
+ * proto - the Received header's protocol (RFC 3848, RFC 6531 4.3): an
+ * S for TLS, an A for AUTH (which needs EHLO).
+ */
 static const char *
 proto(const struct session *s)
 {
+	static const char *const names[2][2] = {
+		{ "ESMTP", "ESMTPA" }, { "ESMTPS", "ESMTPSA" } };
+	static const char *const utf8[2][2] = {
+		{ "UTF8SMTP", "UTF8SMTPA" }, { "UTF8SMTPS", "UTF8SMTPSA" } };
+
 	if (s->smtputf8)
-		return s->tls_on ? "UTF8SMTPS" : "UTF8SMTP";
+		return utf8[s->tls_on != 0][auth_trusted(s)];
 	if (s->esmtp)
-		return s->tls_on ? "ESMTPS" : "ESMTP";
+		return names[s->tls_on != 0][auth_trusted(s)];
 	return s->tls_on ? "SMTPS" : "SMTP";
 }
 
@@ -670,6 +705,7 @@ session_run(const struct config *cfg, struct session_report *rep)
 	s->state = ST_START;
 	conn_init(&s->conn, cfg->in_fd, cfg->out_fd, cfg->term_fd, cfg->timeout,
 	    cfg->session_timeout);
+	auth_init(&s->auth, cfg->auth, cfg->timeout);
 	/* Implicit TLS (RFC 8314 3): the handshake, then the greeting. */
 	if (cfg->tls_implicit) {
 		if (conn_tls_start(&s->conn, cfg->tls, &s->tls) < 0) {
@@ -693,7 +729,9 @@ session_run(const struct config *cfg, struct session_report *rep)
 		char *line;
 		size_t len;
 
-		switch (conn_line(&s->conn, &line, &len)) {
+		switch (conn_line_max(&s->conn,
+		    cfg->auth != NULL ? SMTP_AUTH_LINE_MAX : SMTP_LINE_MAX,
+		    &line, &len)) {
 		case IN_LINE:
 			dispatch(s, line, len);
 			break;
@@ -719,6 +757,7 @@ session_run(const struct config *cfg, struct session_report *rep)
 		    s->tls_on ? s->tls.version : "", s->tls_on ? " " : "",
 		    s->tls_on ? s->tls.cipher : "");
 	status = s->exit_status;
+	auth_end(&s->auth);
 	free(s->rcpts.buf);
 	free(s);
 	return status;

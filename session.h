@@ -7,6 +7,7 @@
 
 #include <stdint.h>
 
+#include "auth.h"
 #include "conn.h"
 #include "data.h"
 #include "lookup.h"
@@ -40,6 +41,10 @@ struct config {
 	const struct conn_tls_cfg *tls; /* the TLS program, or NULL */
 	int tls_implicit;	/* the handshake first (RFC 8314 3) */
 	int require_tls;	/* no mail before STARTTLS */
+	const struct auth_cfg *auth; /* --auth: SMTP AUTH's backend, or NULL */
+	int auth_plaintext;	/* AUTH without TLS too */
+	int auth_header;	/* the Received header names the user */
+	int submission;		/* no mail before AUTH (RFC 6409) */
 };
 
 /* What main logs of a session when it has ended. */

@@ -51,8 +51,9 @@ cmd_help(struct session *s, char *arg, size_t len)
 		for (i = 0; i < ncommands; i++) {
 			size_t vlen = strlen(commands[i].verb);
 
-			/* STARTTLS only where EHLO offers it. */
-			if ((commands[i].handler == cmd_starttls &&
+			/* STARTTLS and AUTH only where they work. */
+			if (((commands[i].handler == cmd_starttls ||
+				 commands[i].handler == cmd_auth) &&
 				!offered(s, &commands[i])) ||
 			    n + 1 + vlen >= sizeof(verbs))
 				continue;
@@ -172,7 +173,8 @@ cmd_turn(struct session *s, char *arg, size_t len)
 /*
  * tls_begin - the handshake, once the TLS program is ready (and the 220
  * is out, for STARTTLS).  After it the session forgets what the client
- * said (RFC 3207 4.2): the greeting, the ESMTP state, a transaction.  A
+ * said (RFC 3207 4.2): the greeting, the ESMTP state, a transaction,
+ * an authentication (none can have happened without --auth-plaintext).  A
  * handshake that fails ends the session with no more said: the client
  * is in TLS, and nothing is read in plaintext again.
  */
@@ -192,6 +194,8 @@ tls_begin(struct session *s)
 	    s->tls.version, s->tls.cipher, s->tls.bits);
 	s->helo[0] = '\0';
 	s->esmtp = 0;
+	s->auth_user[0] = '\0';
+	s->auth_failures = 0;
 	session_enter(s, ST_START);
 	transaction_clear(s);
 }

@@ -10,6 +10,7 @@
 
 #include <stddef.h>
 
+#include "auth.h"
 #include "conn.h"
 #include "lookup.h"
 #include "path.h"
@@ -52,6 +53,11 @@ struct session {
 	unsigned rcpt_tries;	/* RCPT commands, accepted or not */
 	struct paths rcpts;
 
+	/* SMTP AUTH: who the client proved to be, and its failures. */
+	char auth_user[AUTH_USER_MAX + 1]; /* "" until AUTH succeeded */
+	unsigned auth_failures;
+	char auth_sender[SMTP_PATH_MAX]; /* MAIL's AUTH=, decoded, or "" */
+
 	/* TLS, once the handshake is done; or why STARTTLS is off. */
 	int tls_on, tls_broken;
 	struct conn_tls tls;
@@ -59,6 +65,7 @@ struct session {
 
 	struct conn conn; /* from here on not zeroed */
 	struct lookup_lines lines; /* VRFY and EXPN answers */
+	struct auth auth;	   /* the backend's connection */
 };
 
 struct command {
@@ -83,6 +90,12 @@ void transaction_clear(struct session *s);
 int offered(const struct session *s, const struct command *c);
 const struct command *find_command(const char *verb, size_t len);
 const struct command *session_commands(size_t *n);
+
+/* session_auth.c: AUTH, and what it changes elsewhere */
+void cmd_auth(struct session *s, char *arg, size_t len);
+const char *auth_offer(struct session *s);
+int auth_trusted(const struct session *s);
+int auth_mail_param(struct session *s, const char *value);
 
 /* session_cmds.c: HELP, VRFY, EXPN, TURN, STARTTLS */
 int may_turn(const struct session *s);

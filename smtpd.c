@@ -55,6 +55,10 @@ enum {
 	OPT_REQUIRE_TLS,
 	OPT_TLS_SERVICE,
 	OPT_TLS_PROGRAM,
+	OPT_AUTH,
+	OPT_AUTH_PLAINTEXT,
+	OPT_AUTH_HEADER,
+	OPT_SUBMISSION,
 };
 
 static const struct option options[] = {
@@ -82,6 +86,10 @@ static const struct option options[] = {
 	{ "require-tls", no_argument, NULL, OPT_REQUIRE_TLS },
 	{ "tls-service", required_argument, NULL, OPT_TLS_SERVICE },
 	{ "tls-program", required_argument, NULL, OPT_TLS_PROGRAM },
+	{ "auth", required_argument, NULL, OPT_AUTH },
+	{ "auth-plaintext", no_argument, NULL, OPT_AUTH_PLAINTEXT },
+	{ "auth-header", no_argument, NULL, OPT_AUTH_HEADER },
+	{ "submission", no_argument, NULL, OPT_SUBMISSION },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
 	{ NULL, 0, NULL, 0 },
@@ -97,6 +105,9 @@ static const char usage[] =
     "             [--tls-cert file --tls-key file] [--tls-implicit] "
     "[--require-tls]\n"
     "             [--tls-service socket] [--tls-program file]\n"
+    "             [--auth dovecot:socket|checkpassword:program] "
+    "[--auth-plaintext]\n"
+    "             [--auth-header] [--submission]\n"
     "             [--] [command [argument ...]]\n";
 
 static const char help[] =
@@ -118,6 +129,11 @@ static const char help[] =
     "      --no-vrfy, --no-expn     turn VRFY (252) or EXPN (502) off\n"
     "      --turn 'PROGRAM [ARG...]'  what TURN runs, for trusted clients\n"
     "      --newaliases             build the index FILE.smtpd.cdb, exit\n"
+    "      --auth dovecot:SOCKET    SMTP AUTH checked by Dovecot, or\n"
+    "      --auth 'checkpassword:PROGRAM [ARG...]'  by a checkpassword program\n"
+    "      --auth-plaintext         AUTH without TLS too (tests, loopback)\n"
+    "      --auth-header            the Received header names the user\n"
+    "      --submission             no mail before AUTH (ports 587, 465)\n"
     "  -h, --help, -V, --version\n"
     "The command (default: /usr/sbin/sendmail -oi -f %F --) gets the\n"
     "message on stdin; %F is the sender, %% is %, recipients follow.\n";
@@ -506,6 +522,31 @@ words(const char *s)
 }
 
 /*
+ * auth_spec - --auth's value into a: "dovecot:PATH" or
+ * "checkpassword:PROGRAM [ARG...]" (split at spaces, as --turn); 0, or
+ * -1 for anything else.
+ */
+static int
+auth_spec(const char *v, struct auth_cfg *a)
+{
+	size_t n;
+
+	free(a->checkpassword);
+	a->checkpassword = NULL;
+	a->dovecot = NULL;
+	if (strncmp(v, "dovecot:", 8) == 0 && v[8] == '/') {
+		a->dovecot = v + 8;
+		return 0;
+	}
+	if (strncmp(v, "checkpassword:", 14) != 0 ||
+	    (a->checkpassword = words(v + 14)) == NULL)
+		return -1;
+	for (n = 0; a->checkpassword[n] != NULL; n++)
+		;
+	return n <= AUTH_ARGS_MAX ? 0 : -1;
+}
+
+/*
  * load - users and aliases, read once.  A file that cannot be read is a
  * configuration error, told with its name and the reason, except a
  * missing default aliases file.
@@ -596,6 +637,7 @@ main(int argc, char **argv)
 	const char *bad = NULL, *why = NULL, *sync = "auto", *port = NULL;
 	const char *passwd = NULL, *aliases = NULL;
 	struct conn_tls_cfg tls = { .program = SMTPD_TLS_PROGRAM };
+	struct auth_cfg auth = { NULL, NULL };
 	struct session_report rep = { "" };
 	char cred[2][PATH_MAX];
 	struct lookup *lk = lookup_new();
@@ -739,10 +781,25 @@ main(int argc, char **argv)
 		case OPT_TLS_PROGRAM:
 			tls.program = optarg;
 			break;
+		case OPT_AUTH:
+			if (auth_spec(optarg, &auth) < 0)
+				bad = "--auth";
+			cfg.auth = &auth;
+			break;
+		case OPT_AUTH_PLAINTEXT:
+			cfg.auth_plaintext = 1;
+			break;
+		case OPT_AUTH_HEADER:
+			cfg.auth_header = 1;
+			break;
+		case OPT_SUBMISSION:
+			cfg.submission = 1;
+			break;
 		case 'h':
 		case 'V':
 			lookup_free(lk);
 			free(cfg.turn);
+			free(auth.checkpassword);
 			/* Output that could not be written is a failure. */
 			if ((c == 'h' ? fputs(usage, stdout) == EOF ||
 				    fputs(help, stdout) == EOF :
@@ -762,9 +819,12 @@ main(int argc, char **argv)
 		    cfg.hostname : fqdn();
 	if (bad != NULL)
 		fail(cfg.hostname, EXIT_USAGE, "bad value for", bad);
+	if (cfg.submission && cfg.auth == NULL)
+		fail(cfg.hostname, EXIT_USAGE, "--submission needs", "--auth");
 	if (newaliases) {
 		lookup_free(lk);
 		free(cfg.turn);
+		free(auth.checkpassword);
 		return build_index(aliases != NULL ? aliases : DEFAULT_ALIASES);
 	}
 	if (optind < argc)
@@ -798,5 +858,6 @@ main(int argc, char **argv)
 	    rep.tls);
 	lookup_free(lk);
 	free(cfg.turn);
+	free(auth.checkpassword);
 	return status;
 }

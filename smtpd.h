@@ -68,6 +68,22 @@
 #define DEFAULT_HARVEST_FREE  3
 #define DEFAULT_HARVEST_DELAY 2
 
+/*
+ * SMTP AUTH (RFC 4954).  A line of the exchange, and the AUTH command
+ * with its initial response, may be 12,288 octets with the CRLF (4);
+ * Dovecot's auth protocol lines fit 16,384 (its
+ * AUTH_CLIENT_MAX_LINE_LENGTH).  A user name or password longer than
+ * ours is refused without asking the backend; the third failure ends
+ * the session (issue 13, as Postfix's smtpd_hard_error_limit would
+ * later).  AUTH_ARGS_MAX bounds --auth checkpassword:'PROGRAM ARG...'.
+ */
+#define SMTP_AUTH_LINE_MAX    12288
+#define AUTH_BACKEND_LINE_MAX 16384
+#define AUTH_USER_MAX	      255
+#define AUTH_PASS_MAX	      1023
+#define AUTH_FAILURES_MAX     3
+#define AUTH_ARGS_MAX	      32
+
 /* Buffers: input is read in large blocks for PIPELINING (RFC 2920). */
 #define INBUF_SIZE    65536
 #define OUTBUF_SIZE   4096

@@ -96,7 +96,7 @@ void
 store_received(struct store *st, const struct envelope *env)
 {
 	/* Room for the longest HELO, host, hostname and path: never cut. */
-	char hdr[2048], tcp[600], addr[64], host[256], date[64];
+	char hdr[2400], tcp[900], addr[64], host[256], date[64];
 	struct tm tm;
 	time_t now = time(NULL);
 
@@ -125,6 +125,20 @@ store_received(struct store *st, const struct envelope *env)
 		size_t n = strlen(tcp);
 
 		(void)reply_fmt(tcp + n, sizeof(tcp) - n, "\n\t%s", env->tls);
+	}
+	/*
+	 * The user only with --auth-header, as Postfix's
+	 * smtpd_sasl_authenticated_header: who sent it is the sender's
+	 * business.  The protocol (ESMTPSA) says that someone did.
+	 */
+	if (env->auth_user != NULL && env->auth_header) {
+		char user[AUTH_USER_MAX + 1];
+		size_t n = strlen(tcp);
+
+		(void)reply_clean(user, sizeof(user), env->auth_user,
+		    strlen(env->auth_user));
+		(void)reply_fmt(tcp + n, sizeof(tcp) - n,
+		    "\n\t(Authenticated sender: %s)", user);
 	}
 	if (env->nrcpts == 1)
 		/* <Postmaster> has no domain, a Path in a header needs one. */
@@ -204,6 +218,8 @@ static const char *const our_vars[] = {
 	"SMTP_REMOTE_ADDR=",
 	"SMTP_TLS_VERSION=",
 	"SMTP_TLS_CIPHER=",
+	"SMTP_AUTH_USER=",
+	"SMTP_AUTH_SENDER=",
 };
 #define NOUR_VARS (sizeof(our_vars) / sizeof(our_vars[0]))
 
@@ -297,6 +313,12 @@ job_make(struct job *j, const struct envelope *env, char *const *command)
 		j->envp[j->envfirst + j->nenv++] =
 		    env_var("SMTP_TLS_CIPHER", env->tls_cipher);
 	}
+	if (env->auth_user != NULL)
+		j->envp[j->envfirst + j->nenv++] =
+		    env_var("SMTP_AUTH_USER", env->auth_user);
+	if (env->auth_sender != NULL)
+		j->envp[j->envfirst + j->nenv++] =
+		    env_var("SMTP_AUTH_SENDER", env->auth_sender);
 	free(list);
 	for (i = 0; i < j->nenv; i++)
 		if (j->envp[j->envfirst + i] == NULL)

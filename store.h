@@ -17,13 +17,16 @@ struct envelope {
 	char *rcpts;		/* nrcpts strings, each NUL-terminated */
 	size_t nrcpts;
 	const char *mode;	/* MAIL, SEND, SOML or SAML */
-	const char *proto;	/* SMTP, ESMTP or UTF8SMTP (RFC 6531) */
+	const char *proto;	/* ESMTP, ESMTPSA, UTF8SMTP... (RFC 3848, 6531) */
 	const char *helo;
 	const char *hostname;
 	const char *peer_addr;	/* NULL if unknown */
 	const char *peer_host;	/* NULL if unknown */
 	const char *tls;	/* "(using ...)" for Received, NULL without */
 	const char *tls_version, *tls_cipher; /* NULL without TLS */
+	const char *auth_user;	/* SMTP AUTH's user, NULL without */
+	const char *auth_sender; /* MAIL's AUTH=, decoded; NULL without */
+	int auth_header;	/* Received names auth_user */
 };
 
 /* What came of a delivery: the reply, in the command's words if it gave
