@@ -123,7 +123,7 @@ valgrind: deps $(BIN)
 FUZZ_CC ?= clang
 FUZZ_SECONDS ?= 10
 FZ = build-fuzz
-FUZZERS = session path unstuff aliases
+FUZZERS = session path unstuff aliases auth
 FUZZ_SAN = -fsanitize=address,undefined -fno-sanitize-recover=all \
 	-fno-omit-frame-pointer
 FUZZ_ALL_CFLAGS = -std=c11 -D_GNU_SOURCE -MMD -MP $(WARN) -g -O1 $(FUZZ_SAN) \
@@ -142,6 +142,7 @@ $(FZ)/fuzz-session: $(FZ)/fuzz_session.o $(FUZZ_LIB)
 $(FZ)/fuzz-path: $(FZ)/fuzz_path.o $(FUZZ_LIB)
 $(FZ)/fuzz-unstuff: $(FZ)/fuzz_unstuff.o $(FUZZ_LIB)
 $(FZ)/fuzz-aliases: $(FZ)/fuzz_aliases.o $(FUZZ_LIB)
+$(FZ)/fuzz-auth: $(FZ)/fuzz_auth.o $(FUZZ_LIB)
 $(FUZZERS:%=$(FZ)/fuzz-%):
 	$(FUZZ_CC) $(FUZZ_SAN) -fsanitize=fuzzer $(LDFLAGS) -o $@ $^
 
@@ -218,10 +219,16 @@ install: $(BIN) $(TLS_BIN)
 		>$(DESTDIR)$(SYSTEMDUNITDIR)/smtps.socket
 	sed $(UNIT_SED) units/smtps@.service \
 		>$(DESTDIR)$(SYSTEMDUNITDIR)/smtps@.service
+	sed $(UNIT_SED) units/submission.socket \
+		>$(DESTDIR)$(SYSTEMDUNITDIR)/submission.socket
+	sed $(UNIT_SED) units/submission@.service \
+		>$(DESTDIR)$(SYSTEMDUNITDIR)/submission@.service
 	chmod 644 $(DESTDIR)$(SYSTEMDUNITDIR)/smtpd.socket \
 		$(DESTDIR)$(SYSTEMDUNITDIR)/smtpd@.service \
 		$(DESTDIR)$(SYSTEMDUNITDIR)/smtps.socket \
-		$(DESTDIR)$(SYSTEMDUNITDIR)/smtps@.service
+		$(DESTDIR)$(SYSTEMDUNITDIR)/smtps@.service \
+		$(DESTDIR)$(SYSTEMDUNITDIR)/submission.socket \
+		$(DESTDIR)$(SYSTEMDUNITDIR)/submission@.service
 
 uninstall:
 	rm -f $(DESTDIR)$(SBINDIR)/smtpd $(DESTDIR)$(MANDIR)/man8/smtpd.8 \
@@ -230,7 +237,9 @@ uninstall:
 		$(DESTDIR)$(SYSTEMDUNITDIR)/smtpd.socket \
 		$(DESTDIR)$(SYSTEMDUNITDIR)/smtpd@.service \
 		$(DESTDIR)$(SYSTEMDUNITDIR)/smtps.socket \
-		$(DESTDIR)$(SYSTEMDUNITDIR)/smtps@.service
+		$(DESTDIR)$(SYSTEMDUNITDIR)/smtps@.service \
+		$(DESTDIR)$(SYSTEMDUNITDIR)/submission.socket \
+		$(DESTDIR)$(SYSTEMDUNITDIR)/submission@.service
 
 clean:
 	rm -rf build build-san build-fuzz smtpd smtpd-tls

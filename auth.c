@@ -204,6 +204,7 @@ auth_init(struct auth *a, const struct auth_cfg *cfg, int timeout)
 	a->cfg = cfg;
 	a->timeout = timeout;
 	a->fd = -1;
+	a->tried = 0;
 	a->mechs = 0;
 	a->id = 0;
 	a->r = a->w = 0;
@@ -391,7 +392,7 @@ dovecot_open(struct auth *a)
  * auth_mechs - the mechanisms to offer: PLAIN and LOGIN with a
  * checkpassword program; with Dovecot, those of the two it offers as
  * plaintext mechanisms, asked once per connection.  When Dovecot cannot
- * be reached both are offered all the same: AUTH then answers 454,
+ * be reached (tried once a session here) both are offered all the same: AUTH then answers 454,
  * which tells a client more than an EHLO without AUTH would.
  */
 unsigned
@@ -399,7 +400,8 @@ auth_mechs(struct auth *a)
 {
 	if (a->cfg->dovecot == NULL)
 		return AUTH_PLAIN | AUTH_LOGIN;
-	if (a->fd < 0 && dovecot_open(a) < 0)
+	/* Once a session: AUTH itself tries again. */
+	if (a->fd < 0 && (a->tried++ || dovecot_open(a) < 0))
 		return AUTH_PLAIN | AUTH_LOGIN;
 	return a->mechs;
 }

@@ -44,7 +44,7 @@ struct auth {
 	const struct auth_cfg *cfg;
 	int timeout;		/* seconds for each answer of the backend */
 	int fd;			/* the Dovecot connection, or -1 */
-	int tried;		/* the handshake was tried on this connection */
+	int tried;		/* auth_mechs() tried to connect */
 	unsigned mechs;		/* what Dovecot offers of PLAIN and LOGIN */
 	unsigned id;		/* the last request's id */
 	size_t r, w;		/* in[r, w): read from Dovecot, not used */

@@ -3,7 +3,10 @@
  * fuzz_session.c - libFuzzer harness for a whole session: the input is
  * the bytes a client sends, played through session_run() from a memfd,
  * once under each --bare-lf policy (the second with small limits, so that
- * 452 and 552 are in reach).  Messages go to store_stub.c.
+ * 452 and 552 are in reach).  Messages go to store_stub.c.  AUTH works
+ * without TLS (--auth-plaintext) with a checkpassword program that
+ * refuses everyone (/bin/false) in the first run, and one that accepts
+ * everyone (/bin/true, which exits 0) in the second.
  *
  * Beyond what the sanitizers catch, it checks what a client sees: every
  * reply line is "[2-5]dd" then ' ' or '-', printable ASCII, at most 512
@@ -27,6 +30,10 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static char *const command[] = { "/bin/true", NULL };
+static char *refuse[] = { "/bin/false", NULL }, *accept_all[] = { "/bin/true",
+	NULL };
+static const struct auth_cfg auth_refuse = { .checkpassword = refuse };
+static const struct auth_cfg auth_accept = { .checkpassword = accept_all };
 
 /* Users and aliases from the test data's kind, so RCPT, VRFY and EXPN
  * answer from the real lookup module without touching NSS. */
@@ -142,6 +149,8 @@ play(const uint8_t *data, size_t size, enum bare_lf policy)
 		.term_fd = -1,
 		.lookup = lookup_once(),
 		.trusted = policy == BARE_LF_NORMALIZE, /* both relay rules */
+		.auth = policy == BARE_LF_REJECT ? &auth_refuse : &auth_accept,
+		.auth_plaintext = 1,
 	};
 
 	cfg.in_fd = memfd_with(data, size);

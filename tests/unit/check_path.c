@@ -390,7 +390,9 @@ START_TEST(test_bad_mail_parameter_named)
 		{ "SIZE=1 SIZE=2", "SIZE", PARAM_SYNTAX },
 		{ "BODY=BINARYMIME", "BODY", PARAM_SYNTAX },
 		{ "SMTPUTF8=yes", "SMTPUTF8", PARAM_SYNTAX },
-		{ "AUTH=<>", "AUTH", PARAM_UNKNOWN },
+		{ "RET=FULL", "RET", PARAM_UNKNOWN },
+		{ "AUTH", "AUTH", PARAM_SYNTAX },
+		{ "AUTH=<> AUTH=<>", "AUTH", PARAM_SYNTAX },
 		{ "-X", "syntax", PARAM_SYNTAX },
 	};
 	struct params pm;

@@ -44,7 +44,8 @@ status_ok(const char *st, char c)
 static int
 has_no_status(enum reply_id id)
 {
-	return id == R_GREETING || id == R_HELLO || id == R_START_DATA;
+	return id == R_GREETING || id == R_HELLO || id == R_START_DATA ||
+	    id == R_AUTH_CHALLENGE;
 }
 
 START_TEST(test_reply_row_is_well_formed)

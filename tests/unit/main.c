@@ -24,6 +24,7 @@ main(void)
 	srunner_add_suite(sr, access_suite());
 	srunner_add_suite(sr, log_suite());
 	srunner_add_suite(sr, cdb_suite());
+	srunner_add_suite(sr, auth_suite());
 	/* The tests change the environment, signals and descriptors. */
 	srunner_set_fork_status(sr, CK_FORK);
 	srunner_run_all(sr, CK_NORMAL);

@@ -19,5 +19,6 @@ Suite *users_suite(void);
 Suite *access_suite(void);
 Suite *log_suite(void);
 Suite *cdb_suite(void);
+Suite *auth_suite(void);
 
 #endif

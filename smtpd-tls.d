@@ -1,0 +1,1 @@
+smtpd-tls: smtpd-tls.c
