@@ -122,8 +122,8 @@ auth_b64_encode(const char *in, size_t len, char *out, size_t size)
 			g |= (unsigned char)in[i + 2];
 		out[n++] = b64[g >> 18 & 63];
 		out[n++] = b64[g >> 12 & 63];
-		out[n++] = i + 1 < len ? b64[g >> 6 & 63] : '=';
-		out[n++] = i + 2 < len ? b64[g & 63] : '=';
+		out[n++] = (char)(i + 1 < len ? b64[g >> 6 & 63] : '=');
+		out[n++] = (char)(i + 2 < len ? b64[g & 63] : '=');
 	}
 	out[n] = '\0';
 	return n;
@@ -157,7 +157,8 @@ auth_xtext_decode(const char *in, char *out, size_t size)
 		if (c == '+') {
 			int hi = hex_upper((unsigned char)in[1]), lo;
 
-			if (hi < 0 || (lo = hex_upper((unsigned char)in[2])) < 0)
+			if (hi < 0 ||
+			    (lo = hex_upper((unsigned char)in[2])) < 0)
 				return -1;
 			c = (unsigned char)(hi << 4 | lo);
 			in += 2;
@@ -224,7 +225,8 @@ auth_end(struct auth *a)
 static void
 backend_error(struct auth *a, const char *what)
 {
-	log_event(LOG_WARNING, "event=auth_backend backend=dovecot socket=%s "
+	log_event(LOG_WARNING,
+	    "event=auth_backend backend=dovecot socket=%s "
 	    "error=%s",
 	    a->cfg->dovecot, what);
 	auth_end(a);
@@ -332,8 +334,10 @@ dovecot_open(struct auth *a)
 	int major = 0;
 
 	if (strlen(a->cfg->dovecot) >= sizeof(sun.sun_path)) {
-		log_event(LOG_ERR, "event=auth_backend backend=dovecot "
-		    "socket=%s error=%s", a->cfg->dovecot, "path too long");
+		log_event(LOG_ERR,
+		    "event=auth_backend backend=dovecot "
+		    "socket=%s error=%s",
+		    a->cfg->dovecot, "path too long");
 		return -1;
 	}
 	memcpy(sun.sun_path, a->cfg->dovecot, strlen(a->cfg->dovecot) + 1);
@@ -346,8 +350,8 @@ dovecot_open(struct auth *a)
 	}
 	a->r = a->w = 0;
 	a->mechs = 0;
-	(void)reply_fmt(hello, sizeof(hello), "VERSION\t1\t2\nCPID\t%ld\n",
-	    (long)getpid());
+	(void)reply_fmt(
+	    hello, sizeof(hello), "VERSION\t1\t2\nCPID\t%ld\n", (long)getpid());
 	if (send_all(a, hello, strlen(hello), deadline) < 0) {
 		backend_error(a, "cannot send the handshake");
 		return -1;
@@ -365,7 +369,7 @@ dovecot_open(struct auth *a)
 		if (strcmp(cmd, "VERSION") == 0) {
 			const char *v = word(&rest);
 
-			major = v != NULL ? atoi(v) : 0;
+			major = v != NULL ? (int)strtol(v, NULL, 10) : 0;
 		} else if (strcmp(cmd, "MECH") == 0) {
 			const char *name = word(&rest), *flag;
 			unsigned bit = 0;
@@ -392,8 +396,8 @@ dovecot_open(struct auth *a)
  * auth_mechs - the mechanisms to offer: PLAIN and LOGIN with a
  * checkpassword program; with Dovecot, those of the two it offers as
  * plaintext mechanisms, asked once per connection.  When Dovecot cannot
- * be reached (tried once a session here) both are offered all the same: AUTH then answers 454,
- * which tells a client more than an EHLO without AUTH would.
+ * be reached (tried once a session here) both are offered all the same: AUTH
+ * then answers 454, which tells a client more than an EHLO without AUTH would.
  */
 unsigned
 auth_mechs(struct auth *a)
@@ -407,9 +411,11 @@ auth_mechs(struct auth *a)
 }
 
 /*
- * unescape - Dovecot's tab-escaping undone in place (\001 then 0, 1, t,
- * r, n or l, or the character itself); -1 for an escaped NUL or a
- * control character, which no user name smtpd passes on may hold.
+ * unescape - Dovecot's tab-escaping undone in place: \001 then any
+ * character but 0, 1, t, r, n and l stands for that character; those
+ * six stand for control characters (NUL, \001, TAB, CR, LF), which no
+ * user name smtpd passes on may hold, so they are -1, as is any other
+ * control character.
  */
 static int
 unescape(char *s)
@@ -421,10 +427,8 @@ unescape(char *s)
 
 		if (c == '\001') {
 			c = *++s;
-			if (c == '\0' || c == '0')
+			if (c == '\0' || strchr("01trnl", c) != NULL)
 				return -1;
-			c = c == '1' ? '\001' : c == 't' ? '\t' :
-			    c == 'r' ? '\r' : c == 'n' || c == 'l' ? '\n' : c;
 		}
 		if ((unsigned char)c < ' ' || c == 127)
 			return -1;
@@ -469,7 +473,8 @@ answer(struct auth *a, int64_t deadline, enum auth_result *res, int *cont,
 				if (strncmp(arg, "user=", 5) == 0 &&
 				    unescape(arg + 5) == 0 && arg[5] != '\0' &&
 				    strlen(arg + 5) < size)
-					memcpy(user, arg + 5, strlen(arg + 5) + 1);
+					memcpy(
+					    user, arg + 5, strlen(arg + 5) + 1);
 			return 0;
 		}
 		if (strcmp(cmd, "FAIL") == 0) {
@@ -493,8 +498,8 @@ answer(struct auth *a, int64_t deadline, enum auth_result *res, int *cont,
  * rip and lip are the addresses, for Dovecot's own penalties and logs.
  */
 static enum auth_result
-dovecot_verify(struct auth *a, const struct auth_request *rq, char *user,
-    size_t size)
+dovecot_verify(
+    struct auth *a, const struct auth_request *rq, char *user, size_t size)
 {
 	/* Room for the AUTH line with PLAIN's resp= of the longest pair. */
 	char msg[AUTH_USER_MAX + AUTH_PASS_MAX + 3];
@@ -508,7 +513,8 @@ dovecot_verify(struct auth *a, const struct auth_request *rq, char *user,
 	if ((a->fd < 0 && dovecot_open(a) < 0) ||
 	    (a->mechs & (AUTH_PLAIN | AUTH_LOGIN)) == 0) {
 		if (a->fd >= 0)
-			log_event(LOG_WARNING, "event=auth_backend "
+			log_event(LOG_WARNING,
+			    "event=auth_backend "
 			    "backend=dovecot socket=%s error=%s",
 			    a->cfg->dovecot, "neither PLAIN nor LOGIN offered");
 		return AUTH_TEMPFAIL;
@@ -547,8 +553,8 @@ dovecot_verify(struct auth *a, const struct auth_request *rq, char *user,
 		}
 		(void)auth_b64_encode(step == 0 ? rq->user : rq->pass,
 		    step == 0 ? ulen : plen, enc, sizeof(enc));
-		(void)reply_fmt(line, sizeof(line), "CONT\t%u\t%s\n", a->id,
-		    enc);
+		(void)reply_fmt(
+		    line, sizeof(line), "CONT\t%u\t%s\n", a->id, enc);
 		if (send_all(a, line, strlen(line), deadline) < 0)
 			goto broken;
 	}
@@ -634,7 +640,7 @@ checkpassword_verify(struct auth *a, const struct auth_request *rq)
 
 	if (ulen > AUTH_USER_MAX || plen > AUTH_PASS_MAX)
 		return AUTH_REFUSED;
-	for (i = 0; a->cfg->checkpassword[i] != NULL && i < AUTH_ARGS_MAX; i++)
+	for (i = 0; i < AUTH_ARGS_MAX && a->cfg->checkpassword[i] != NULL; i++)
 		argv[i] = a->cfg->checkpassword[i];
 	argv[i++] = "/bin/true";
 	argv[i] = NULL;
@@ -642,13 +648,15 @@ checkpassword_verify(struct auth *a, const struct auth_request *rq)
 	n = ulen + 1;
 	memcpy(buf + n, rq->pass, plen + 1);
 	n += plen + 1;
-	(void)reply_fmt(buf + n, sizeof(buf) - n, "%lld",
-	    (long long)time(NULL));
+	(void)reply_fmt(
+	    buf + n, sizeof(buf) - n, "%lld", (long long)time(NULL));
 	n += strlen(buf + n) + 1;
 	if (pipe2(p, O_CLOEXEC) < 0) {
 		explicit_bzero(buf, sizeof(buf));
-		log_event(LOG_ERR, "event=auth_backend backend=checkpassword "
-		    "error=%s", strerror(errno));
+		log_event(LOG_ERR,
+		    "event=auth_backend backend=checkpassword "
+		    "error=%s",
+		    strerror(errno));
 		return AUTH_TEMPFAIL;
 	}
 	e = write(p[1], buf, n) == (ssize_t)n ? 0 : errno != 0 ? errno : EIO;
@@ -656,18 +664,20 @@ checkpassword_verify(struct auth *a, const struct auth_request *rq)
 	(void)close(p[1]);
 	if (e != 0) {
 		(void)close(p[0]);
-		log_event(LOG_ERR, "event=auth_backend backend=checkpassword "
-		    "error=%s", strerror(e));
+		log_event(LOG_ERR,
+		    "event=auth_backend backend=checkpassword "
+		    "error=%s",
+		    strerror(e));
 		return AUTH_TEMPFAIL;
 	}
 	(void)posix_spawn_file_actions_init(&fa);
 	(void)posix_spawn_file_actions_adddup2(&fa, p[0], 3);
-	(void)posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY,
-	    0);
-	(void)posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY,
-	    0);
-	(void)posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY,
-	    0);
+	(void)posix_spawn_file_actions_addopen(
+	    &fa, 0, "/dev/null", O_RDONLY, 0);
+	(void)posix_spawn_file_actions_addopen(
+	    &fa, 1, "/dev/null", O_WRONLY, 0);
+	(void)posix_spawn_file_actions_addopen(
+	    &fa, 2, "/dev/null", O_WRONLY, 0);
 	(void)posix_spawn_file_actions_addclosefrom_np(&fa, 4);
 	(void)posix_spawnattr_init(&attr);
 	(void)sigemptyset(&none);
@@ -678,32 +688,38 @@ checkpassword_verify(struct auth *a, const struct auth_request *rq)
 	(void)posix_spawnattr_setsigdefault(&attr, &dfl);
 	(void)posix_spawnattr_setpgroup(&attr, 0);
 	(void)posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP |
-		POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
-	e = (strchr(argv[0], '/') != NULL ? posix_spawn : posix_spawnp)(&pid,
-	    argv[0], &fa, &attr, argv, environ);
+	                                          POSIX_SPAWN_SETSIGMASK |
+	                                          POSIX_SPAWN_SETSIGDEF);
+	e = (strchr(argv[0], '/') != NULL ? posix_spawn : posix_spawnp)(
+	    &pid, argv[0], &fa, &attr, argv, environ);
 	(void)posix_spawn_file_actions_destroy(&fa);
 	(void)posix_spawnattr_destroy(&attr);
 	(void)close(p[0]);
 	if (e != 0) {
-		log_event(LOG_ERR, "event=auth_backend backend=checkpassword "
-		    "program=%s error=%s", argv[0], strerror(e));
+		log_event(LOG_ERR,
+		    "event=auth_backend backend=checkpassword "
+		    "program=%s error=%s",
+		    argv[0], strerror(e));
 		return AUTH_TEMPFAIL;
 	}
 	status = reap(pid, conn_now_ms() + (int64_t)a->timeout * 1000);
 	if (status != -1 && WIFEXITED(status) && WEXITSTATUS(status) <= 1)
 		return WEXITSTATUS(status) == 0 ? AUTH_OK : AUTH_REFUSED;
 	if (status == -1)
-		log_event(LOG_WARNING, "event=auth_backend "
-		    "backend=checkpassword program=%s error=%s", argv[0],
-		    "timeout");
+		log_event(LOG_WARNING,
+		    "event=auth_backend "
+		    "backend=checkpassword program=%s error=%s",
+		    argv[0], "timeout");
 	else if (WIFEXITED(status))
-		log_event(LOG_WARNING, "event=auth_backend "
-		    "backend=checkpassword program=%s exit=%d", argv[0],
-		    WEXITSTATUS(status));
+		log_event(LOG_WARNING,
+		    "event=auth_backend "
+		    "backend=checkpassword program=%s exit=%d",
+		    argv[0], WEXITSTATUS(status));
 	else
-		log_event(LOG_WARNING, "event=auth_backend "
-		    "backend=checkpassword program=%s signal=%d", argv[0],
-		    WTERMSIG(status));
+		log_event(LOG_WARNING,
+		    "event=auth_backend "
+		    "backend=checkpassword program=%s signal=%d",
+		    argv[0], WTERMSIG(status));
 	return AUTH_TEMPFAIL;
 }
 
@@ -712,16 +728,16 @@ checkpassword_verify(struct auth *a, const struct auth_request *rq)
  * to pass on: the backend's (Dovecot's user=), else the one given.
  */
 enum auth_result
-auth_verify(struct auth *a, const struct auth_request *rq, char *user,
-    size_t size)
+auth_verify(
+    struct auth *a, const struct auth_request *rq, char *user, size_t size)
 {
 	enum auth_result r;
 
 	if (strlen(rq->user) >= size)
 		return AUTH_REFUSED;
 	memcpy(user, rq->user, strlen(rq->user) + 1);
-	r = a->cfg->dovecot != NULL ? dovecot_verify(a, rq, user, size) :
-	    checkpassword_verify(a, rq);
+	r = a->cfg->dovecot != NULL ? dovecot_verify(a, rq, user, size)
+	                            : checkpassword_verify(a, rq);
 	if (r != AUTH_OK)
 		user[0] = '\0';
 	return r;

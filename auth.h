@@ -14,8 +14,8 @@
 
 /* --auth: one of the two, filled once by main. */
 struct auth_cfg {
-	const char *dovecot;	/* dovecot:PATH, its auth-client socket */
-	char **checkpassword;	/* checkpassword:PROGRAM [ARG...], its argv */
+	const char *dovecot;  /* dovecot:PATH, its auth-client socket */
+	char **checkpassword; /* checkpassword:PROGRAM [ARG...], its argv */
 };
 
 /* The mechanisms, as bits of auth_mechs(). */
@@ -25,36 +25,36 @@ enum auth_mech {
 };
 
 enum auth_result {
-	AUTH_OK,	/* 235 */
-	AUTH_REFUSED,	/* 535: bad credentials */
-	AUTH_TEMPFAIL,	/* 454: the backend could not tell */
+	AUTH_OK,       /* 235 */
+	AUTH_REFUSED,  /* 535: bad credentials */
+	AUTH_TEMPFAIL, /* 454: the backend could not tell */
 };
 
 /* One attempt: what the client gave, and where it came from. */
 struct auth_request {
-	const char *mech;	 /* "PLAIN" or "LOGIN", as the client asked */
+	const char *mech;        /* "PLAIN" or "LOGIN", as the client asked */
 	const char *user, *pass; /* NUL-terminated, neither holds a NUL */
-	const char *peer_addr;	 /* or NULL */
-	const char *local_addr;	 /* or NULL */
-	int secured;		 /* under TLS */
+	const char *peer_addr;   /* or NULL */
+	const char *local_addr;  /* or NULL */
+	int secured;             /* under TLS */
 };
 
 /* A session's backend: its Dovecot connection, opened when first needed. */
 struct auth {
 	const struct auth_cfg *cfg;
-	int timeout;		/* seconds for each answer of the backend */
-	int fd;			/* the Dovecot connection, or -1 */
-	int tried;		/* auth_mechs() tried to connect */
-	unsigned mechs;		/* what Dovecot offers of PLAIN and LOGIN */
-	unsigned id;		/* the last request's id */
-	size_t r, w;		/* in[r, w): read from Dovecot, not used */
+	int timeout;    /* seconds for each answer of the backend */
+	int fd;         /* the Dovecot connection, or -1 */
+	int tried;      /* auth_mechs() tried to connect */
+	unsigned mechs; /* what Dovecot offers of PLAIN and LOGIN */
+	unsigned id;    /* the last request's id */
+	size_t r, w;    /* in[r, w): read from Dovecot, not used */
 	char in[AUTH_BACKEND_LINE_MAX];
 };
 
 void auth_init(struct auth *a, const struct auth_cfg *cfg, int timeout);
 unsigned auth_mechs(struct auth *a);
-enum auth_result auth_verify(struct auth *a, const struct auth_request *rq,
-    char *user, size_t size);
+enum auth_result auth_verify(
+    struct auth *a, const struct auth_request *rq, char *user, size_t size);
 void auth_end(struct auth *a);
 
 /* The decoders: pure functions of their input. */

@@ -87,6 +87,8 @@ fill(struct conn *c, int64_t deadline)
 		c->r = c->w = 0;
 	} else if (c->r > 0 && sizeof(c->in) - c->w < SMTP_AUTH_LINE_MAX) {
 		memmove(c->in, c->in + c->r, c->w - c->r);
+		/* No stale copy of a partial line (an AUTH response) stays. */
+		memset(c->in + (c->w - c->r), 0, c->r);
 		c->w -= c->r;
 		c->r = 0;
 	}

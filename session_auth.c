@@ -62,8 +62,8 @@ auth_mail_param(struct session *s, const char *value)
 	}
 	if (strcmp(value, "<>") == 0)
 		return 0;
-	if (auth_xtext_decode(value, s->auth_sender,
-		sizeof(s->auth_sender)) < 0) {
+	if (auth_xtext_decode(value, s->auth_sender, sizeof(s->auth_sender)) <
+	    0) {
 		s->auth_sender[0] = '\0';
 		say(s, R_PARAM_SYNTAX, "AUTH");
 		return -1;
@@ -88,8 +88,8 @@ response(struct session *s, char *ir, const char *challenge, char *out)
 
 	if (line == NULL) {
 		reply(&s->conn, R_AUTH_CHALLENGE, challenge);
-		switch (conn_line_max(&s->conn, SMTP_AUTH_LINE_MAX, &line,
-		    &len)) {
+		switch (
+		    conn_line_max(&s->conn, SMTP_AUTH_LINE_MAX, &line, &len)) {
 		case IN_LINE:
 			break;
 		case IN_TOO_LONG:
@@ -131,8 +131,8 @@ response(struct session *s, char *ir, const char *challenge, char *out)
  * the session.
  */
 static void
-verdict(struct session *s, const char *mech, const char *user,
-    const char *pass, int ok)
+verdict(struct session *s, const char *mech, const char *user, const char *pass,
+    int ok)
 {
 	struct auth_request rq = {
 		.mech = mech,
@@ -150,8 +150,10 @@ verdict(struct session *s, const char *mech, const char *user,
 		r = auth_verify(&s->auth, &rq, name, sizeof(name));
 	log_event(r == AUTH_OK ? LOG_INFO : LOG_NOTICE,
 	    "event=auth user=%s mech=%s status=%d", user, mech,
-	    reply_get(r == AUTH_OK ? R_AUTH_OK :
-		r == AUTH_TEMPFAIL ? R_AUTH_TEMPFAIL : R_AUTH_FAILED)->code);
+	    reply_get(r == AUTH_OK         ? R_AUTH_OK
+	              : r == AUTH_TEMPFAIL ? R_AUTH_TEMPFAIL
+	                                   : R_AUTH_FAILED)
+	        ->code);
 	if (r == AUTH_OK) {
 		memcpy(s->auth_user, name, strlen(name) + 1);
 		say(s, R_AUTH_OK, NULL);
@@ -166,8 +168,10 @@ verdict(struct session *s, const char *mech, const char *user,
 	say(s, R_AUTH_FAILED, NULL);
 	if (s->auth_failures >= AUTH_FAILURES_MAX && !s->done) {
 		closing(s, R_AUTH_TOO_MANY);
-		log_event(LOG_NOTICE, "event=too_many_errors errors=%u "
-		    "auth_failures=%u", s->errors, s->auth_failures);
+		log_event(LOG_NOTICE,
+		    "event=too_many_errors errors=%u "
+		    "auth_failures=%u",
+		    s->errors, s->auth_failures);
 	}
 }
 
@@ -248,9 +252,9 @@ cmd_auth(struct session *s, char *arg, size_t len)
 		}
 		/* PLAIN's fields end in NULs, or the buffer's own. */
 		ok = p.authcid_len > 0 && p.passwd_len > 0 &&
-		    (p.authzid_len == 0 ||
-			(p.authzid_len == p.authcid_len &&
-			    memcmp(p.authzid, p.authcid, p.authcid_len) == 0));
+		     (p.authzid_len == 0 ||
+		         (p.authzid_len == p.authcid_len &&
+		             memcmp(p.authzid, p.authcid, p.authcid_len) == 0));
 		verdict(s, "PLAIN", p.authcid, p.passwd, ok);
 		explicit_bzero(buf, sizeof(buf));
 		return;

@@ -32,27 +32,27 @@ START_TEST(test_b64_round_trip)
 		size_t n = auth_b64_encode(cases[i], lens[i], enc, sizeof(enc));
 
 		ck_assert_uint_eq(n, (lens[i] + 2) / 3 * 4);
-		ck_assert_int_eq(auth_b64_decode(enc, n, dec, sizeof(dec)),
-		    (long)lens[i]);
+		ck_assert_int_eq(
+		    auth_b64_decode(enc, n, dec, sizeof(dec)), (long)lens[i]);
 		ck_assert_mem_eq(dec, cases[i], lens[i]);
 	}
-	ck_assert_str_eq((auth_b64_encode("\0alice\0wonderland", 17, enc,
-			      sizeof(enc)),
-			     enc),
+	ck_assert_str_eq(
+	    (auth_b64_encode("\0alice\0wonderland", 17, enc, sizeof(enc)), enc),
 	    "AGFsaWNlAHdvbmRlcmxhbmQ=");
 }
 END_TEST
 
 START_TEST(test_b64_refuses_what_is_not_base64)
 {
-	static const char *const bad[] = { "YWxpY2U", "YWxp Y2U=", "YW=pY2U=",
-		"YWxpY2U=YWxp", "YWxpY2U*", "=AAA", "A===", "YWxpY2U=\r" };
+	static const char *const bad[] = { "YWxpY2U",
+		"YWxp Y2U=", "YW=pY2U=", "YWxpY2U=YWxp", "YWxpY2U*", "=AAA",
+		"A===", "YWxpY2U=\r" };
 	char dec[64];
 	size_t i;
 
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
 		ck_assert_msg(auth_b64_decode(bad[i], strlen(bad[i]), dec,
-				  sizeof(dec)) == -1,
+		                  sizeof(dec)) == -1,
 		    "%s decoded", bad[i]);
 	/* Output that does not fit is refused, not cut. */
 	ck_assert_int_eq(auth_b64_decode("YWxpY2U=", 8, dec, 5), -1);
@@ -64,9 +64,8 @@ START_TEST(test_xtext_decodes_hex_and_refuses_the_rest)
 {
 	char out[64];
 
-	ck_assert_int_eq(auth_xtext_decode("alice+40example.org", out,
-			     sizeof(out)),
-	    0);
+	ck_assert_int_eq(
+	    auth_xtext_decode("alice+40example.org", out, sizeof(out)), 0);
 	ck_assert_str_eq(out, "alice@example.org");
 	ck_assert_int_eq(auth_xtext_decode("a+2Bb+3Dc", out, sizeof(out)), 0);
 	ck_assert_str_eq(out, "a+b=c");
@@ -104,9 +103,12 @@ check(struct auth_cfg *cfg, int timeout, const char *user, const char *pass,
     char *name, size_t size)
 {
 	struct auth a;
-	struct auth_request rq = { .mech = "PLAIN", .user = user,
-		.pass = pass, .peer_addr = "192.0.2.1",
-		.local_addr = "192.0.2.25", .secured = 1 };
+	struct auth_request rq = { .mech = "PLAIN",
+		.user = user,
+		.pass = pass,
+		.peer_addr = "192.0.2.1",
+		.local_addr = "192.0.2.25",
+		.secured = 1 };
 	enum auth_result r;
 
 	auth_init(&a, cfg, timeout);
@@ -121,8 +123,8 @@ START_TEST(test_checkpassword_exit_status_is_the_verdict)
 	struct auth_cfg cfg = { .checkpassword = argv };
 	char name[AUTH_USER_MAX + 1];
 
-	ck_assert_int_eq(check(&cfg, 10, "alice", "wonderland", name,
-			     sizeof(name)),
+	ck_assert_int_eq(
+	    check(&cfg, 10, "alice", "wonderland", name, sizeof(name)),
 	    AUTH_OK);
 	ck_assert_str_eq(name, "alice");
 	ck_assert_int_eq(check(&cfg, 10, "alice", "wrong", name, sizeof(name)),
@@ -130,8 +132,8 @@ START_TEST(test_checkpassword_exit_status_is_the_verdict)
 	ck_assert_str_eq(name, "");
 	ck_assert_int_eq(check(&cfg, 10, "tempfail", "x", name, sizeof(name)),
 	    AUTH_TEMPFAIL);
-	ck_assert_int_eq(check(&cfg, 10, "crash", "x", name, sizeof(name)),
-	    AUTH_TEMPFAIL);
+	ck_assert_int_eq(
+	    check(&cfg, 10, "crash", "x", name, sizeof(name)), AUTH_TEMPFAIL);
 }
 END_TEST
 
@@ -142,8 +144,8 @@ START_TEST(test_checkpassword_past_its_time_is_tempfail)
 	char name[AUTH_USER_MAX + 1];
 	time_t t0 = time(NULL);
 
-	ck_assert_int_eq(check(&cfg, 1, "slow", "x", name, sizeof(name)),
-	    AUTH_TEMPFAIL);
+	ck_assert_int_eq(
+	    check(&cfg, 1, "slow", "x", name, sizeof(name)), AUTH_TEMPFAIL);
 	ck_assert_int_le(time(NULL) - t0, 3);
 }
 END_TEST
@@ -154,8 +156,8 @@ START_TEST(test_checkpassword_missing_is_tempfail)
 	struct auth_cfg cfg = { .checkpassword = argv };
 	char name[AUTH_USER_MAX + 1];
 
-	ck_assert_int_eq(check(&cfg, 5, "alice", "wonderland", name,
-			     sizeof(name)),
+	ck_assert_int_eq(
+	    check(&cfg, 5, "alice", "wonderland", name, sizeof(name)),
 	    AUTH_TEMPFAIL);
 }
 END_TEST
@@ -170,10 +172,10 @@ START_TEST(test_checkpassword_gets_the_pair_on_fd_3)
 	struct auth_cfg cfg = { .checkpassword = argv };
 	char name[AUTH_USER_MAX + 1];
 
-	ck_assert_int_eq(check(&cfg, 10, "us er", "p w", name, sizeof(name)),
-	    AUTH_OK);
-	ck_assert_int_eq(check(&cfg, 10, "us er", "p x", name, sizeof(name)),
-	    AUTH_REFUSED);
+	ck_assert_int_eq(
+	    check(&cfg, 10, "us er", "p w", name, sizeof(name)), AUTH_OK);
+	ck_assert_int_eq(
+	    check(&cfg, 10, "us er", "p x", name, sizeof(name)), AUTH_REFUSED);
 }
 END_TEST
 
@@ -193,8 +195,8 @@ fake_dovecot(const char *mechs, const char *answer)
 	int l;
 	pid_t pid;
 
-	(void)snprintf(sock, sizeof(sock), "/tmp/check-auth.%ld",
-	    (long)getpid());
+	(void)snprintf(
+	    sock, sizeof(sock), "/tmp/check-auth.%ld", (long)getpid());
 	(void)unlink(sock);
 	memcpy(sun.sun_path, sock, strlen(sock) + 1);
 	ck_assert_int_ge(l = socket(AF_UNIX, SOCK_STREAM, 0), 0);
@@ -212,11 +214,13 @@ fake_dovecot(const char *mechs, const char *answer)
 
 		if (c < 0)
 			_exit(1);
-		(void)dprintf(c, "VERSION\t1\t2\n%sSPID\t1\nCUID\t1\n"
-		    "COOKIE\tabc\nDONE\n", mechs);
+		(void)dprintf(c,
+		    "VERSION\t1\t2\n%sSPID\t1\nCUID\t1\n"
+		    "COOKIE\tabc\nDONE\n",
+		    mechs);
 		/* Read until the AUTH line is whole. */
 		while ((auth = strstr(buf, "AUTH\t")) == NULL ||
-		    strchr(auth, '\n') == NULL) {
+		       strchr(auth, '\n') == NULL) {
 			r = read(c, buf + n, sizeof(buf) - 1 - n);
 			if (r <= 0)
 				_exit(1);
@@ -261,17 +265,16 @@ START_TEST(test_dovecot_ok_gives_its_user_name)
 	struct auth_cfg cfg = { .dovecot = sock };
 	char name[AUTH_USER_MAX + 1];
 	pid_t pid = fake_dovecot("MECH\tPLAIN\tplaintext\nMECH\tLOGIN\t"
-				 "plaintext\n",
+	                         "plaintext\n",
 	    "OK\t%u\tuser=alice@example.org\n");
 
-	ck_assert_int_eq(check(&cfg, 5, "alice", "wonderland", name,
-			     sizeof(name)),
-	    AUTH_OK);
+	ck_assert_int_eq(
+	    check(&cfg, 5, "alice", "wonderland", name, sizeof(name)), AUTH_OK);
 	ck_assert_str_eq(name, "alice@example.org");
 	fake_done(pid);
 	ck_assert_str_eq(got, "AUTH\t1\tPLAIN\tservice=smtp\tnologin\t"
-			      "lip=192.0.2.25\trip=192.0.2.1\tsecured\t"
-			      "resp=AGFsaWNlAHdvbmRlcmxhbmQ=");
+	                      "lip=192.0.2.25\trip=192.0.2.1\tsecured\t"
+	                      "resp=AGFsaWNlAHdvbmRlcmxhbmQ=");
 }
 END_TEST
 
@@ -279,20 +282,20 @@ START_TEST(test_dovecot_fail_is_refused_and_temp_is_tempfail)
 {
 	struct auth_cfg cfg = { .dovecot = sock };
 	char name[AUTH_USER_MAX + 1];
-	pid_t pid = fake_dovecot("MECH\tPLAIN\tplaintext\n",
-	    "FAIL\t%u\tuser=alice\n");
+	pid_t pid =
+	    fake_dovecot("MECH\tPLAIN\tplaintext\n", "FAIL\t%u\tuser=alice\n");
 
-	ck_assert_int_eq(check(&cfg, 5, "alice", "x", name, sizeof(name)),
-	    AUTH_REFUSED);
+	ck_assert_int_eq(
+	    check(&cfg, 5, "alice", "x", name, sizeof(name)), AUTH_REFUSED);
 	fake_done(pid);
-	pid = fake_dovecot("MECH\tPLAIN\tplaintext\n",
-	    "FAIL\t%u\tcode=temp_fail\n");
-	ck_assert_int_eq(check(&cfg, 5, "alice", "x", name, sizeof(name)),
-	    AUTH_TEMPFAIL);
+	pid = fake_dovecot(
+	    "MECH\tPLAIN\tplaintext\n", "FAIL\t%u\tcode=temp_fail\n");
+	ck_assert_int_eq(
+	    check(&cfg, 5, "alice", "x", name, sizeof(name)), AUTH_TEMPFAIL);
 	fake_done(pid);
 	pid = fake_dovecot("MECH\tPLAIN\tplaintext\n", "FAIL\t%u\ttemp\n");
-	ck_assert_int_eq(check(&cfg, 5, "alice", "x", name, sizeof(name)),
-	    AUTH_TEMPFAIL);
+	ck_assert_int_eq(
+	    check(&cfg, 5, "alice", "x", name, sizeof(name)), AUTH_TEMPFAIL);
 	fake_done(pid);
 }
 END_TEST
@@ -304,20 +307,20 @@ START_TEST(test_dovecot_gone_or_silent_is_tempfail)
 	time_t t0;
 	pid_t pid = fake_dovecot("MECH\tPLAIN\tplaintext\n", NULL);
 
-	ck_assert_int_eq(check(&cfg, 5, "alice", "wonderland", name,
-			     sizeof(name)),
+	ck_assert_int_eq(
+	    check(&cfg, 5, "alice", "wonderland", name, sizeof(name)),
 	    AUTH_TEMPFAIL);
 	fake_done(pid);
 	pid = fake_dovecot("MECH\tPLAIN\tplaintext\n", "sleep");
 	t0 = time(NULL);
-	ck_assert_int_eq(check(&cfg, 1, "alice", "wonderland", name,
-			     sizeof(name)),
+	ck_assert_int_eq(
+	    check(&cfg, 1, "alice", "wonderland", name, sizeof(name)),
 	    AUTH_TEMPFAIL);
 	ck_assert_int_le(time(NULL) - t0, 3);
 	fake_done(pid);
 	/* No socket at all. */
-	ck_assert_int_eq(check(&cfg, 1, "alice", "wonderland", name,
-			     sizeof(name)),
+	ck_assert_int_eq(
+	    check(&cfg, 1, "alice", "wonderland", name, sizeof(name)),
 	    AUTH_TEMPFAIL);
 }
 END_TEST
@@ -327,7 +330,7 @@ START_TEST(test_dovecot_mechs_are_its_plaintext_ones)
 	struct auth_cfg cfg = { .dovecot = sock };
 	struct auth a;
 	pid_t pid = fake_dovecot("MECH\tPLAIN\tplaintext\nMECH\tCRAM-MD5\t"
-				 "dictionary\nMECH\tLOGIN\tprivate\n",
+	                         "dictionary\nMECH\tLOGIN\tprivate\n",
 	    NULL);
 
 	auth_init(&a, &cfg, 5);
