@@ -91,6 +91,7 @@ check-plain: $(BIN) $(TLS_BIN) $(B)/unit/run
 	tests/tls-helper $(TLS_BIN)
 	tests/tls $(BIN) $(TLS_BIN)
 	tests/tls-mta $(BIN) $(TLS_BIN)
+	tests/auth $(BIN) $(TLS_BIN)
 	tests/kill-random $(BIN)
 	tests/deliver-tty
 	tests/install $(BIN)
@@ -100,7 +101,7 @@ check-plain: $(BIN) $(TLS_BIN) $(B)/unit/run
 deps:
 	@tests/install-deps pkg-config check libsystemd-dev python3 time \
 	    systemd tinycdb libgnutls28-dev openssl curl swaks \
-	    libnet-ssleay-perl ucspi-tcp dovecot-core
+	    libnet-ssleay-perl ucspi-tcp dovecot-core msmtp
 
 # valgrind: the transcripts once more, each smtpd under memcheck; an
 # invalid access or a leak makes smtpd exit 1, which fails its test.
