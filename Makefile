@@ -47,13 +47,15 @@ UNIT_OBJS = $(UNIT_SRCS:tests/unit/%.c=$(B)/unit/%.o)
 SANITIZE = -fsanitize=address,undefined -fno-omit-frame-pointer \
 	-fno-sanitize-recover=all
 
+# smtpd-tls alone links GnuTLS: smtpd never does.  (Set before all: is
+# read, or all: would not name it.)
+TLS_BIN ?= $(dir $(BIN))smtpd-tls
+
 all: $(BIN) $(TLS_BIN)
 
 $(BIN): $(B)/smtpd.o $(OBJS)
 	$(CC) $(ALL_LDFLAGS) -o $@ $(B)/smtpd.o $(OBJS) $(LDLIBS)
 
-# smtpd-tls alone links GnuTLS: smtpd never does.
-TLS_BIN ?= $(dir $(BIN))smtpd-tls
 $(TLS_BIN): smtpd-tls.c | $(B)
 	$(CC) $(ALL_CFLAGS) $(GNUTLS_CFLAGS) $(ALL_LDFLAGS) -o $@ smtpd-tls.c \
 		$(GNUTLS_LIBS) $(LDLIBS)
