@@ -187,7 +187,7 @@ pair_load(gnutls_certificate_credentials_t cred, const char *cert,
 	}
 	gnutls_certificate_set_flags(cred,
 	    GNUTLS_CERTIFICATE_SKIP_KEY_CERT_MATCH);
-	r = gnutls_certificate_set_x509_key(cred, crts, n, pk);
+	r = gnutls_certificate_set_x509_key(cred, crts, (int)n, pk);
 out:
 	for (i = 0; i < n; i++)
 		gnutls_x509_crt_deinit(crts[i]);
