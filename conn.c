@@ -400,7 +400,9 @@ service(const struct conn *c, const char *path)
 
 /*
  * said - what the program says before the handshake, one line into buf
- * within ms (nothing follows it until the client's hello): 0, or -1.
+ * within ms: 0, or -1.  Only that line is taken from the socket: with
+ * implicit TLS the client's hello is there at once, and the "tls" line
+ * can follow "ready" before smtpd reads (it is conn_tls_handshake's).
  */
 static int
 said(int fd, char *buf, size_t size, int ms)
@@ -410,16 +412,22 @@ said(int fd, char *buf, size_t size, int ms)
 
 	while (n + 1 < size) {
 		int64_t left = end - conn_now_ms();
+		const char *nl;
 		ssize_t r;
 
 		if (left <= 0 || !ready(fd, (int)left))
 			return -1;
-		if ((r = read(fd, buf + n, size - 1 - n)) < 0 && errno == EINTR)
+		if ((r = recv(fd, buf + n, size - 1 - n, MSG_PEEK)) < 0 &&
+		    errno == EINTR)
 			continue;
 		if (r <= 0)
 			return -1;
+		if ((nl = memchr(buf + n, '\n', (size_t)r)) != NULL)
+			r = nl - (buf + n) + 1;
+		if (read(fd, buf + n, (size_t)r) != r)
+			return -1;
 		n += (size_t)r;
-		if (buf[n - 1] == '\n') {
+		if (nl != NULL) {
 			buf[n - 1] = '\0';
 			return 0;
 		}

@@ -28,6 +28,7 @@
  */
 #include <errno.h>
 #include <gnutls/gnutls.h>
+#include <gnutls/x509.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -45,6 +46,9 @@
 #define RELAY_BUF	  16384 /* one TLS record's worth */
 #define SERVICE_BACKLOG	  64
 #define PRIORITY	  "NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2:%SERVER_PRECEDENCE"
+
+/* PRIORITY parsed once (by main): the service's sessions share it. */
+static gnutls_priority_t priority;
 
 /* plain_all - buf[0, len) to smtpd: 0, or -1 when smtpd is gone. */
 static int
@@ -148,6 +152,56 @@ relay(gnutls_session_t s)
 }
 
 /*
+ * pair_load - the certificate (a chain) and the key into cred: 0, or a
+ * GnuTLS error.  gnutls_certificate_set_x509_key_file() checks that
+ * they match by signing and verifying a test message with them, 3.6 M
+ * instructions, a third of a session exec'd for STARTTLS
+ * (bench/NOTES.md); comparing the certificate's key ID with the key's
+ * (SHA-1 of the public key) finds the same mismatch for far less.
+ */
+static int
+pair_load(gnutls_certificate_credentials_t cred, const char *cert,
+    const char *key)
+{
+	gnutls_datum_t c = { NULL, 0 }, k = { NULL, 0 };
+	gnutls_x509_crt_t *crts = NULL;
+	gnutls_x509_privkey_t pk = NULL;
+	unsigned char cid[64], kid[64];
+	size_t clen = sizeof(cid), klen = sizeof(kid);
+	unsigned n = 0, i;
+	int r;
+
+	if ((r = gnutls_load_file(cert, &c)) < 0 ||
+	    (r = gnutls_load_file(key, &k)) < 0 ||
+	    (r = gnutls_x509_crt_list_import2(&crts, &n, &c,
+		 GNUTLS_X509_FMT_PEM, 0)) < 0 ||
+	    (r = gnutls_x509_privkey_init(&pk)) < 0 ||
+	    (r = gnutls_x509_privkey_import2(pk, &k, GNUTLS_X509_FMT_PEM, NULL,
+		 0)) < 0 ||
+	    (r = gnutls_x509_crt_get_key_id(crts[0], 0, cid, &clen)) < 0 ||
+	    (r = gnutls_x509_privkey_get_key_id(pk, 0, kid, &klen)) < 0)
+		goto out;
+	if (clen != klen || memcmp(cid, kid, clen) != 0) {
+		r = GNUTLS_E_CERTIFICATE_KEY_MISMATCH;
+		goto out;
+	}
+	gnutls_certificate_set_flags(cred,
+	    GNUTLS_CERTIFICATE_SKIP_KEY_CERT_MATCH);
+	r = gnutls_certificate_set_x509_key(cred, crts, (int)n, pk);
+out:
+	for (i = 0; i < n; i++)
+		gnutls_x509_crt_deinit(crts[i]);
+	gnutls_free(crts);
+	if (pk != NULL)
+		gnutls_x509_privkey_deinit(pk);
+	if (k.data != NULL)
+		gnutls_memset(k.data, 0, k.size);
+	gnutls_free(k.data);
+	gnutls_free(c.data);
+	return r < 0 ? r : 0;
+}
+
+/*
  * session - the handshake on CLIENT with cred, the status line, then the
  * relay: an exit status.
  */
@@ -160,7 +214,7 @@ session(gnutls_certificate_credentials_t cred, long timeout)
 	int r, n;
 
 	if (gnutls_init(&s, GNUTLS_SERVER | GNUTLS_NO_SIGNAL) < 0 ||
-	    gnutls_priority_set_direct(s, PRIORITY, NULL) < 0 ||
+	    gnutls_priority_set(s, priority) < 0 ||
 	    gnutls_credentials_set(s, GNUTLS_CRD_CERTIFICATE, cred) < 0)
 		return fail("cannot set up the TLS session");
 	if (plain_all("ready\n", 6) < 0)
@@ -231,8 +285,7 @@ load(struct pair *p)
 		return 0;
 	if (gnutls_certificate_allocate_credentials(&cred) < 0)
 		return -1;
-	if ((r = gnutls_certificate_set_x509_key_file(cred, p->cert, p->key,
-		 GNUTLS_X509_FMT_PEM)) < 0) {
+	if ((r = pair_load(cred, p->cert, p->key)) < 0) {
 		(void)fprintf(stderr, "smtpd-tls: cannot load %s and %s%s: %s\n",
 		    p->cert, p->key,
 		    p->cred != NULL ? ", serving the pair loaded before" : "",
@@ -383,12 +436,13 @@ main(int argc, char **argv)
 	}
 	p.cert = argv[1];
 	p.key = argv[2];
+	if (gnutls_priority_init(&priority, PRIORITY, NULL) < 0)
+		return fail("cannot set up the TLS session");
 	if (service != NULL)
 		return load(&p) < 0 ? 1 : serve(service, &p, timeout);
 	if (gnutls_certificate_allocate_credentials(&p.cred) < 0)
 		return fail("out of memory");
-	if ((r = gnutls_certificate_set_x509_key_file(p.cred, p.cert, p.key,
-		 GNUTLS_X509_FMT_PEM)) < 0)
+	if ((r = pair_load(p.cred, p.cert, p.key)) < 0)
 		return fail(gnutls_strerror(r));
 	r = session(p.cred, timeout);
 	gnutls_certificate_free_credentials(p.cred);
